@@ -1,0 +1,48 @@
+# Thin wrapper over CMake. Every target installs missing Debian build dependencies first.
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+CMAKE_G := -G Ninja
+
+.PHONY: all deps build check check-asan check-valgrind demo bench fuzz install clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD)/release $(CMAKE_G) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/release -j $(JOBS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the tests labelled
+# 'valgrind' again under valgrind memcheck (ASan and valgrind cannot share one binary).
+check: check-valgrind check-asan
+
+check-asan: deps
+	@cmake -S . -B $(BUILD)/asan $(CMAKE_G) -DCMAKE_BUILD_TYPE=Debug -DWATS_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD)/asan -j $(JOBS)
+	@cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS) --timeout 600
+
+check-valgrind: deps
+	@cmake -S . -B $(BUILD)/valgrind $(CMAKE_G) -DCMAKE_BUILD_TYPE=Debug -DWATS_VALGRIND=ON >/dev/null
+	@cmake --build $(BUILD)/valgrind -j $(JOBS)
+	@cd $(BUILD)/valgrind && ctest -L valgrind --output-on-failure -j $(JOBS) --timeout 900
+
+demo: build
+	@scripts/demo.sh $(BUILD)/release
+
+bench: deps
+	@cmake -S . -B $(BUILD)/bench $(CMAKE_G) -DCMAKE_BUILD_TYPE=Release -DWATS_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD)/bench -j $(JOBS)
+	@scripts/bench.sh $(BUILD)/bench
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(BUILD)/fuzz $(CMAKE_G) -DCMAKE_BUILD_TYPE=Debug -DWATS_FUZZ=ON -DWATS_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD)/fuzz -j $(JOBS)
+
+install: build
+	@cmake --install $(BUILD)/release
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,12 @@
+/*
+ * wats/wats.h - the umbrella header: include this one and you have the whole public API.
+ */
+#ifndef WATS_WATS_H
+#define WATS_WATS_H
+
+#include "common.h"
+#include "errors.h"
+#include "version.h"
+#include "report.h"
+
+#endif

@@ -1,0 +1,35 @@
+/* The `wats` command-line tool: shared declarations of its commands. */
+#ifndef WATS_CLI_H
+#define WATS_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes, documented in `wats --help` and man/wats.1. */
+enum {
+	WATS_EXIT_OK = 0,        /* success */
+	WATS_EXIT_NEGATIVE = 1,  /* the command ran; the answer is "no" (invalid report, differences) */
+	WATS_EXIT_USAGE = 2,     /* bad command line */
+	WATS_EXIT_INPUT = 3,     /* input could not be read or parsed */
+	WATS_EXIT_SERVER = 4,    /* server or network error */
+	WATS_EXIT_INTERNAL = 5   /* out of memory or a bug */
+};
+
+typedef struct wats_cli_command {
+	const char *name;
+	const char *usage;   /* arguments, shown after the name */
+	const char *summary; /* one line */
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} wats_cli_command;
+
+/* Print the library's last error as "wats: <message>" with its position, to stderr. */
+void wats_cli_print_error(const char *what);
+/* Map a libwats error code onto an exit code. */
+int wats_cli_exit_for(int rc);
+
+/* Commands, one function each (src/cli/cmd_*.c). */
+int wats_cmd_validate(int argc, char **argv);
+int wats_cmd_fmt(int argc, char **argv);
+int wats_cmd_diff(int argc, char **argv);
+int wats_cmd_summary(int argc, char **argv);
+
+#endif
