@@ -8,5 +8,8 @@
 #include "errors.h"
 #include "version.h"
 #include "report.h"
+#include "log.h"
+#include "client.h"
+#include "api.h"
 
 #endif

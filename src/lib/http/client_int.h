@@ -1,0 +1,65 @@
+/* The client object, shared by the http files (and visible to white-box tests). */
+#ifndef WATS_HTTP_CLIENT_INT_H
+#define WATS_HTTP_CLIENT_INT_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "wats/client.h"
+#include "http/breaker.h"
+#include "http/cache.h"
+#include "http/clock.h"
+#include "http/logging.h"
+#include "http/retry.h"
+#include "http/station.h"
+#include "util/buf.h"
+
+/* One pooled libcurl easy handle with what it needs per transfer. */
+typedef struct wats__conn {
+	struct wats__conn *next;
+	CURL *easy;
+	char errbuf[CURL_ERROR_SIZE];
+	wats_buf body;
+	size_t body_limit;
+	char retry_after[128];
+	char content_type[256];
+} wats__conn;
+
+struct wats_client {
+	char *base_url;       /* normalised */
+	char *referer;        /* "Referer: <url>" for internal routes */
+	char *auth_header;    /* "Authorization: Basic <token>" or NULL */
+	char *user_agent;
+	char *ca_file;
+	char *proxy;
+	char *no_proxy;
+	unsigned int flags;
+	long connect_timeout_ms;
+	long request_timeout_ms;
+	long total_timeout_ms;
+	wats__retry_policy retry;
+	wats__breaker breaker;
+	wats__cache cache;
+	wats__station station;
+	wats_station pub_station;
+	wats__logger log;
+	wats__clock clock;
+
+	pthread_mutex_t pool_lock;
+	wats__conn *pool;       /* idle handles */
+
+	atomic_uint_fast64_t n_requests, n_attempts, n_retries, n_failures, n_handles;
+};
+
+/* Test hook: drive breaker, backoff and cache with a fake clock (copied). */
+void wats__client_set_clock(wats_client *c, const wats__clock *clock);
+
+/* Pool of easy handles (client.c). */
+int wats__conn_get(wats__conn **out, wats_client *c);
+void wats__conn_put(wats_client *c, wats__conn *k);
+
+/* Map an HTTP status to a wats_error_code (0 for 2xx). */
+int wats__http_status_code(int status);
+
+#endif
