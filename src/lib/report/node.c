@@ -152,11 +152,13 @@ wats_node *wats__obj_get(const wats_node *obj, int key_id)
 {
 	if (!obj || obj->kind != WATS_NODE_OBJECT)
 		return NULL;
+	/* The last of duplicate keys wins, as in every mainstream JSON reader (and the server). */
 	uint16_t want = (uint16_t)(key_id + 1);
+	wats_node *found = NULL;
 	for (wats_node *c = obj->u.first; c; c = c->next)
 		if (c->key_id == want)
-			return c;
-	return NULL;
+			found = c;
+	return found;
 }
 
 static wats_node *obj_get_text(const wats_node *obj, const char *key)
@@ -164,10 +166,11 @@ static wats_node *obj_get_text(const wats_node *obj, const char *key)
 	int id = wats__key_lookup(key, strlen(key));
 	if (id >= 0)
 		return wats__obj_get(obj, id);
+	wats_node *found = NULL;
 	for (wats_node *c = obj->u.first; c; c = c->next)
 		if (!c->key_id && c->key && !strcmp(c->key, key))
-			return c;
-	return NULL;
+			found = c;
+	return found;
 }
 
 static void reset_value(wats_report *r, wats_node *n, wats_node_kind kind)

@@ -219,9 +219,12 @@ static void position(const char *s, size_t off, int *line, int *col)
 static int report_error(parse_state *p, yajl_handle h, const char *json, size_t len,
 			const char *file)
 {
+	/* yajl counts the offending byte as consumed: point at it, not after it. */
 	size_t off = yajl_get_bytes_consumed(h);
 	if (off > len)
 		off = len;
+	if (off > 0)
+		off--;
 	int line, col;
 	position(json, off, &line, &col);
 	const char *name = file ? file : "<input>";
@@ -285,15 +288,22 @@ int wats_report_parse(wats_report **out, const char *json, size_t len,
 		return wats__error_oom();
 	}
 	int rc = 0;
+	size_t ws = 0;
+	while (ws < len && (json[ws] == ' ' || json[ws] == '\t' || json[ws] == '\n' || json[ws] == '\r'))
+		ws++;
+	if (ws == len) {
+		yajl_free(h);
+		free(p);
+		wats_report_free(r);
+		return wats__error_at(WATS_EPARSE, WATS_ERRCLASS_JSON, opts->filename, 1, 1,
+				      "%s: empty input: a WSJF report is a JSON object",
+				      opts->filename ? opts->filename : "<input>");
+	}
 	yajl_status st = yajl_parse(h, (const unsigned char *)json, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	if (st != yajl_status_ok)
 		rc = report_error(p, h, json, len, opts->filename);
-	else if (!r->doc)
-		rc = wats__error_at(WATS_EPARSE, WATS_ERRCLASS_JSON, opts->filename, 1, 1,
-				    "%s: empty input: a WSJF report is a JSON object",
-				    opts->filename ? opts->filename : "<input>");
 	yajl_free(h);
 	free(p);
 	if (rc < 0) {

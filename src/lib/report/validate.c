@@ -583,6 +583,30 @@ static void check_uur(vstate *s, const wats_node *d)
 		WARN(s, "root", "uur-steps", "a repair report carries no steps; root is ignored by the server");
 }
 
+/* Duplicate keys anywhere: the last one counts, which is rarely what the writer meant. */
+static void check_duplicates(vstate *s, const wats_node *n)
+{
+	if (n->kind != WATS_NODE_OBJECT && n->kind != WATS_NODE_ARRAY)
+		return;
+	size_t i = 0;
+	for (const wats_node *c = n->u.first; c; c = c->next, i++) {
+		if (n->kind == WATS_NODE_OBJECT) {
+			for (const wats_node *d = c->next; d; d = d->next) {
+				if (c->key_id ? c->key_id == d->key_id : (!d->key_id && !strcmp(c->key, d->key))) {
+					WARN(s, c->key, "duplicate-key",
+					     "key '%s' appears more than once; the last value is used", c->key);
+					break;
+				}
+			}
+		}
+		if (c->kind == WATS_NODE_OBJECT || c->kind == WATS_NODE_ARRAY) {
+			size_t o = n->kind == WATS_NODE_OBJECT ? push_key(s, c->key) : push_index(s, i);
+			check_duplicates(s, c);
+			pop(s, o);
+		}
+	}
+}
+
 int wats_report_validate(const wats_report *report, wats_validation **out)
 {
 	if (out)
@@ -594,6 +618,7 @@ int wats_report_validate(const wats_report *report, wats_validation **out)
 	if (!s.v)
 		return wats__error_oom();
 	s.type = wats_report_get_type(report);
+	check_duplicates(&s, report->doc);
 	check_header(&s, report->doc);
 	if (s.type == WATS_REPORT_UUR)
 		check_uur(&s, report->doc);
