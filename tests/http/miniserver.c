@@ -30,6 +30,7 @@ struct ms_server {
 	int n_script, next;
 	int n_requests, n_conns;
 	char *heads[MAX_LOG];
+	char *bodies[MAX_LOG];
 	long body_len[MAX_LOG];
 };
 
@@ -68,6 +69,7 @@ static int serve_ready(ms_server *s, conn *c)
 		int i = s->n_requests++;
 		if (i < MAX_LOG) {
 			s->heads[i] = strndup(c->buf, head);
+			s->bodies[i] = strndup(c->buf + head, (size_t)clen);
 			s->body_len[i] = clen;
 		}
 		ms_reply r = { 200, NULL, NULL, 0 };
@@ -166,8 +168,10 @@ void ms_stop(ms_server *s)
 	s->stop = 1;
 	pthread_join(s->thr, NULL);
 	close(s->lfd);
-	for (int i = 0; i < MAX_LOG; i++)
+	for (int i = 0; i < MAX_LOG; i++) {
 		free(s->heads[i]);
+		free(s->bodies[i]);
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -220,9 +224,17 @@ void ms_reset_counts(ms_server *s)
 	pthread_mutex_lock(&s->lock);
 	for (int i = 0; i < MAX_LOG; i++) {
 		free(s->heads[i]);
-		s->heads[i] = NULL;
+		free(s->bodies[i]);
+		s->heads[i] = s->bodies[i] = NULL;
 	}
 	s->n_requests = 0;
 	s->n_conns = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void ms_request_body(ms_server *s, int i, char *dst, int cap)
+{
+	pthread_mutex_lock(&s->lock);
+	snprintf(dst, (size_t)cap, "%s", i < MAX_LOG && s->bodies[i] ? s->bodies[i] : "");
 	pthread_mutex_unlock(&s->lock);
 }

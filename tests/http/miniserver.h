@@ -27,6 +27,8 @@ int ms_requests(ms_server *s);
 int ms_connections(ms_server *s);
 /* The raw head (request line + headers) of request i (0-based), copied into dst. */
 void ms_request_head(ms_server *s, int i, char *dst, int cap);
+/* Body of request i (as text), copied into dst. */
+void ms_request_body(ms_server *s, int i, char *dst, int cap);
 /* Body length of request i. */
 long ms_request_body_len(ms_server *s, int i);
 void ms_reset_counts(ms_server *s);
