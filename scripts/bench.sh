@@ -1,2 +1,19 @@
 #!/bin/sh
-echo "bench: not yet"
+# make bench: run the benchmarks of a Release build and print their tables.
+# Usage: scripts/bench.sh BUILD_DIR   (make bench passes build/bench)
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build/bench}
+case $build in /*) ;; *) build=$here/$build ;; esac
+
+# ---- report model ----
+fixture=$here/../shared/fixtures/new_report_example.json
+if [ ! -x "$build/bench/report_bench" ]; then
+	echo "bench: $build/bench/report_bench not built (make bench builds it)" >&2
+	exit 2
+fi
+if [ -f "$fixture" ]; then
+	"$build/bench/report_bench" "$fixture" "${WATS_BENCH_ROUNDS:-15}"
+else
+	echo "bench: report model skipped: no fixture at $fixture"
+fi
