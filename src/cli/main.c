@@ -8,7 +8,7 @@
 static const wats_cli_command commands[] = {
 	{ "validate", "FILE...", "check WSJF reports against the report rules", wats_cmd_validate },
 	{ "fmt", "[--pretty] [-o OUT] FILE", "parse a WSJF report and write it again (lossless)", wats_cmd_fmt },
-	{ "diff", "A B", "semantic JSON difference of two reports, one line per difference", wats_cmd_diff },
+	{ "diff", "A B", "semantic JSON difference (key order ignored, numbers by value)", wats_cmd_diff },
 	{ "summary", "FILE...", "print a one-paragraph summary of each report", wats_cmd_summary },
 };
 
@@ -25,7 +25,7 @@ static void usage(FILE *out)
 		"  3  input could not be read or parsed\n"
 		"  4  server or network error\n"
 		"  5  internal error (out of memory)\n"
-		"\nwats --version prints the version. See man wats(1).\n");
+		"\nA FILE of - reads standard input. wats --version prints the version. See man wats(1).\n");
 }
 
 void wats_cli_print_error(const char *what)
