@@ -50,15 +50,11 @@ static wats_arena_block *arena_block(wats_arena *a, size_t size)
 	return b;
 }
 
-void *wats__arena_alloc(wats_arena *a, size_t size)
+void *wats__arena_alloc_slow(wats_arena *a, size_t size)
 {
-	size = (size + 7) & ~(size_t)7;
-	wats_arena_block *b = a->head;
-	if (!b || b->hi - b->lo < size) {
-		b = arena_block(a, size);
-		if (!b)
-			return NULL;
-	}
+	wats_arena_block *b = arena_block(a, size);
+	if (!b)
+		return NULL;
 	void *p = (char *)b->data + b->lo;
 	b->lo += size;
 	return p;
@@ -106,20 +102,48 @@ wats_node *wats__node_new(wats_report *r, wats_node_kind kind)
 	return n;
 }
 
+wats_node *wats__node_new_keyed(wats_report *r, wats_node_kind kind, const char *key, size_t len)
+{
+	int id = wats__key_lookup(key, len);
+	if (id >= 0) {
+		wats_node *n = wats__node_new(r, kind);
+		if (n)
+			n->key_id = (uint16_t)(id + 1);
+		return n;
+	}
+	const char *copy = wats__arena_strndup(&r->arena, key, len);
+	const char **slot = wats__arena_alloc(&r->arena, sizeof(const char *) + sizeof(wats_node));
+	if (!copy || !slot) {
+		wats__error_oom();
+		return NULL;
+	}
+	*slot = copy;
+	wats_node *n = (wats_node *)(slot + 1);
+	memset(n, 0, sizeof(*n));
+	n->kind = (uint8_t)kind;
+	n->key_id = WATS_KEY_EXTERNAL;
+	return n;
+}
+
 void wats__node_append(wats_report *r, wats_node *parent, wats_node *child)
 {
 	child->parent = parent;
 	child->next = NULL;
 	wats_node *last = NULL;
 	unsigned slot = WATS_APPEND_CACHE, oldest = 0;
-	for (unsigned i = 0; i < WATS_APPEND_CACHE; i++) {
-		if (r->tail[i].parent == parent) {
-			last = r->tail[i].last;
-			slot = i;
-			break;
+	if (r->tail[r->tail_mru].parent == parent) {
+		slot = r->tail_mru;
+		last = r->tail[slot].last;
+	} else {
+		for (unsigned i = 0; i < WATS_APPEND_CACHE; i++) {
+			if (r->tail[i].parent == parent) {
+				last = r->tail[i].last;
+				slot = i;
+				break;
+			}
+			if (r->tail_used[i] < r->tail_used[oldest])
+				oldest = i;
 		}
-		if (r->tail_used[i] < r->tail_used[oldest])
-			oldest = i;
 	}
 	if (!last && parent->u.first) {
 		last = parent->u.first;
@@ -138,6 +162,7 @@ void wats__node_append(wats_report *r, wats_node *parent, wats_node *child)
 	}
 	r->tail[slot].last = child;
 	r->tail_used[slot] = ++r->tail_clock;
+	r->tail_mru = slot;
 }
 
 /* Forget cached tails that may point at removed nodes. */
@@ -168,7 +193,7 @@ static wats_node *obj_get_text(const wats_node *obj, const char *key)
 		return wats__obj_get(obj, id);
 	wats_node *found = NULL;
 	for (wats_node *c = obj->u.first; c; c = c->next)
-		if (!c->key_id && c->key && !strcmp(c->key, key))
+		if (c->key_id == WATS_KEY_EXTERNAL && !strcmp(wats__node_keystr(c), key))
 			found = c;
 	return found;
 }
@@ -178,7 +203,7 @@ static void reset_value(wats_report *r, wats_node *n, wats_node_kind kind)
 	if (n->kind == WATS_NODE_OBJECT || n->kind == WATS_NODE_ARRAY)
 		tail_forget(r, n);
 	n->kind = (uint8_t)kind;
-	n->flags &= WATS_NF_KEY_STATIC;
+	n->flags = 0;
 	n->len = 0;
 	memset(&n->u, 0, sizeof(n->u));
 }
@@ -193,9 +218,7 @@ wats_node *wats__obj_put(wats_report *r, wats_node *obj, int key_id, wats_node_k
 	n = wats__node_new(r, kind);
 	if (!n)
 		return NULL;
-	n->key = WATS_KEY(key_id);
 	n->key_id = (uint16_t)(key_id + 1);
-	n->flags |= WATS_NF_KEY_STATIC;
 	wats__node_append(r, obj, n);
 	return n;
 }
@@ -211,14 +234,9 @@ wats_node *wats__obj_put_key(wats_report *r, wats_node *obj, const char *key, wa
 		reset_value(r, n, kind);
 		return n;
 	}
-	n = wats__node_new(r, kind);
+	n = wats__node_new_keyed(r, kind, key, len);
 	if (!n)
 		return NULL;
-	n->key = wats__arena_strndup(&r->arena, key, len);
-	if (!n->key) {
-		wats__error_oom();
-		return NULL;
-	}
 	wats__node_append(r, obj, n);
 	return n;
 }
@@ -357,7 +375,7 @@ wats_node_kind wats_node_kind_of(const wats_node *node)
 
 const char *wats_node_key(const wats_node *node)
 {
-	return node ? node->key : NULL;
+	return node ? wats__node_keystr(node) : NULL;
 }
 
 wats_node *wats_node_get(const wats_node *object, const char *key)

@@ -16,15 +16,18 @@
 #include "report/keys_gen.h"
 
 /* Node flags. */
-#define WATS_NF_KEY_STATIC   0x01 /* key points at an interned string, not the arena */
 #define WATS_NF_NUM_DOUBLE   0x02 /* number holds u.num (set from code), not source text */
 #define WATS_NF_STATUS_SET   0x04 /* status was set explicitly: propagation must not change it */
 #define WATS_NF_NO_PROPAGATE 0x08 /* a failure here does not fail the parent sequence */
 #define WATS_NF_NUM_INT      0x10 /* with NUM_DOUBLE: print as an integer */
 
+/* key_id: 0 for an array element, 1..WATS_K__COUNT for a known key, WATS_KEY_EXTERNAL for
+ * any other key, whose text then sits in the 8 bytes just before the node. Known keys (nearly
+ * all of them) thus cost nothing, and a node is 32 bytes. */
+#define WATS_KEY_EXTERNAL 0xFFFFu
+
 struct wats_node {
 	struct wats_node *next;   /* next sibling */
-	const char *key;          /* member name (NUL-terminated); NULL for array elements */
 	struct wats_node *parent;
 	union {
 		struct wats_node *first; /* object / array: first child */
@@ -35,8 +38,16 @@ struct wats_node {
 	uint32_t len;     /* string/number text length; child count for containers */
 	uint8_t kind;     /* wats_node_kind */
 	uint8_t flags;
-	uint16_t key_id;  /* wats_key_id + 1 for a known key, 0 otherwise */
+	uint16_t key_id;  /* see above */
 };
+
+/** The member name of n, or NULL for an array element. */
+static inline const char *wats__node_keystr(const wats_node *n)
+{
+	if (n->key_id == WATS_KEY_EXTERNAL)
+		return ((const char *const *)(const void *)n)[-1];
+	return n->key_id ? wats__key_names[n->key_id - 1] : NULL;
+}
 
 /* Nodes are carved from the front of a block (8-byte aligned), string bytes from the back
  * (unaligned), so text costs no padding. */
@@ -64,18 +75,34 @@ struct wats_report {
 	 * cost 8 bytes on every node), and builders append to a handful of containers in turn. */
 	struct { wats_node *parent, *last; } tail[WATS_APPEND_CACHE];
 	unsigned tail_clock;
+	unsigned tail_mru;         /* slot hit last: checked first */
 	unsigned tail_used[WATS_APPEND_CACHE];
 };
 
 void wats__arena_init(wats_arena *a, size_t first_block);
 void wats__arena_dispose(wats_arena *a);
-void *wats__arena_alloc(wats_arena *a, size_t size);
+void *wats__arena_alloc_slow(wats_arena *a, size_t size);
+
+/* The hot path of every node: a bump of the block's low mark. */
+static inline void *wats__arena_alloc(wats_arena *a, size_t size)
+{
+	size = (size + 7) & ~(size_t)7;
+	wats_arena_block *b = a->head;
+	if (b && b->hi - b->lo >= size) {
+		void *p = (char *)b->data + b->lo;
+		b->lo += size;
+		return p;
+	}
+	return wats__arena_alloc_slow(a, size);
+}
 char *wats__arena_strndup(wats_arena *a, const char *s, size_t len);
 /** Bytes actually in use (allocated minus free space in blocks). */
 size_t wats__arena_used(const wats_arena *a);
 
 /** Allocate a node of `kind` (no key, no parent). NULL with an error set on OOM. */
 wats_node *wats__node_new(wats_report *r, wats_node_kind kind);
+/** Allocate a node whose member name is `key` (len bytes): interned when known, else copied. */
+wats_node *wats__node_new_keyed(wats_report *r, wats_node_kind kind, const char *key, size_t len);
 /** Append child to a container. */
 void wats__node_append(wats_report *r, wats_node *parent, wats_node *child);
 /** Find a member by known key id (fast path), or NULL. */

@@ -51,20 +51,30 @@ static wats_node *add(parse_state *p, wats_node_kind kind)
 		p->r->top.kind = WATS_NODE_OBJECT;
 		return p->r->doc;
 	}
-	wats_node *n = wats__arena_alloc(&p->r->arena, sizeof(*n));
-	if (!n) {
-		fail(p, WATS_ENOMEM, "out of memory");
-		return NULL;
-	}
-	memset(n, 0, sizeof(*n));
-	n->kind = (uint8_t)kind;
 	wats_node *parent = p->stack[p->depth - 1];
-	if (parent->kind == WATS_NODE_OBJECT) {
-		n->key = p->key;
-		n->key_id = p->key_id;
-		if (p->key_id)
-			n->flags |= WATS_NF_KEY_STATIC;
+	wats_node *n;
+	if (parent->kind == WATS_NODE_OBJECT && !p->key_id) {
+		/* An unknown key: its text goes in front of the node (see node.h). */
+		const char **slot = wats__arena_alloc(&p->r->arena, sizeof(*slot) + sizeof(*n));
+		if (!slot) {
+			fail(p, WATS_ENOMEM, "out of memory");
+			return NULL;
+		}
+		*slot = p->key;
+		n = (wats_node *)(slot + 1);
+		memset(n, 0, sizeof(*n));
+		n->key_id = WATS_KEY_EXTERNAL;
+	} else {
+		n = wats__arena_alloc(&p->r->arena, sizeof(*n));
+		if (!n) {
+			fail(p, WATS_ENOMEM, "out of memory");
+			return NULL;
+		}
+		memset(n, 0, sizeof(*n));
+		if (parent->kind == WATS_NODE_OBJECT)
+			n->key_id = p->key_id;
 	}
+	n->kind = (uint8_t)kind;
 	n->parent = parent;
 	if (p->last[p->depth - 1])
 		p->last[p->depth - 1]->next = n;
@@ -84,7 +94,7 @@ static uint8_t value_ctx(parse_state *p, wats_node_kind kind)
 	uint8_t pctx = p->ctx[p->depth - 1];
 	if (parent->kind == WATS_NODE_ARRAY)
 		return kind == WATS_NODE_OBJECT ? pctx : WATS_CTX_OTHER;
-	if (!p->key_id)
+	if (!p->key_id || p->key_id == WATS_KEY_EXTERNAL)
 		return WATS_CTX_OTHER;
 	return kind == WATS_NODE_ARRAY ? wats__ctx_elements(pctx, p->key_id - 1)
 				       : wats__ctx_member(pctx, p->key_id - 1);

@@ -53,9 +53,7 @@ wats_node *wats__build_member(wats_obj_builder *b, int key_id, wats_node_kind ki
 	wats_node *n = wats__node_new(b->r, kind);
 	if (!n)
 		return NULL;
-	n->key = WATS_KEY(key_id);
 	n->key_id = (uint16_t)(key_id + 1);
-	n->flags = WATS_NF_KEY_STATIC;
 	n->parent = b->obj;
 	if (b->last)
 		b->last->next = n;
@@ -116,9 +114,7 @@ static int add_root(wats_report *r)
 	    wats__build_static(&b, WATS_K_status, "P") < 0 ||
 	    !wats__build_member(&b, WATS_K_steps, WATS_NODE_ARRAY))
 		return WATS_ENOMEM;
-	b.obj->key = WATS_KEY(WATS_K_root);
 	b.obj->key_id = WATS_K_root + 1;
-	b.obj->flags |= WATS_NF_KEY_STATIC;
 	wats__node_append(r, r->doc, b.obj);
 	return 0;
 }

@@ -592,15 +592,20 @@ static void check_duplicates(vstate *s, const wats_node *n)
 	for (const wats_node *c = n->u.first; c; c = c->next, i++) {
 		if (n->kind == WATS_NODE_OBJECT) {
 			for (const wats_node *d = c->next; d; d = d->next) {
-				if (c->key_id ? c->key_id == d->key_id : (!d->key_id && !strcmp(c->key, d->key))) {
-					WARN(s, c->key, "duplicate-key",
-					     "key '%s' appears more than once; the last value is used", c->key);
+				int same = c->key_id != WATS_KEY_EXTERNAL
+						   ? c->key_id == d->key_id
+						   : (d->key_id == WATS_KEY_EXTERNAL &&
+						      !strcmp(wats__node_keystr(c), wats__node_keystr(d)));
+				if (same) {
+					WARN(s, wats__node_keystr(c), "duplicate-key",
+					     "key '%s' appears more than once; the last value is used",
+					     wats__node_keystr(c));
 					break;
 				}
 			}
 		}
 		if (c->kind == WATS_NODE_OBJECT || c->kind == WATS_NODE_ARRAY) {
-			size_t o = n->kind == WATS_NODE_OBJECT ? push_key(s, c->key) : push_index(s, i);
+			size_t o = n->kind == WATS_NODE_OBJECT ? push_key(s, wats__node_keystr(c)) : push_index(s, i);
 			check_duplicates(s, c);
 			pop(s, o);
 		}

@@ -20,11 +20,23 @@ typedef struct write_state {
 	int failed; /* OOM in the print callback */
 } write_state;
 
+/* yajl prints in small pieces (quotes, colons, commas one byte each): keep the common case a
+ * plain copy into reserved space; the NUL is added once at the end. */
 static void print_cb(void *ctx, const char *s, size_t len)
 {
 	write_state *w = ctx;
-	if (!w->failed && wats__buf_put(&w->out, s, len) < 0)
-		w->failed = 1;
+	wats_buf *b = &w->out;
+	if (b->cap - b->len <= len) {
+		if (w->failed || wats__buf_grow(b, len) < 0) {
+			w->failed = 1;
+			return;
+		}
+	}
+	if (len == 1)
+		b->ptr[b->len] = s[0];
+	else
+		memcpy(b->ptr + b->len, s, len);
+	b->len += len;
 }
 
 /* A member path for error messages: root.steps[3].name */
@@ -33,10 +45,11 @@ static void node_path(wats_buf *b, const wats_node *n)
 	if (!n || !n->parent)
 		return;
 	node_path(b, n->parent);
-	if (n->key) {
+	const char *key = wats__node_keystr(n);
+	if (key) {
 		if (b->len)
 			wats__buf_putc(b, '.');
-		wats__buf_puts(b, n->key);
+		wats__buf_puts(b, key);
 	} else {
 		size_t i = 0;
 		for (const wats_node *c = n->parent->u.first; c && c != n; c = c->next)
@@ -88,7 +101,8 @@ static int gen_node(yajl_gen g, const wats_node *n)
 	case WATS_NODE_OBJECT:
 		st = yajl_gen_map_open(g);
 		for (const wats_node *c = n->u.first; c && st == yajl_gen_status_ok; c = c->next) {
-			st = yajl_gen_string(g, (const unsigned char *)c->key, strlen(c->key));
+			const char *key = wats__node_keystr(c);
+			st = yajl_gen_string(g, (const unsigned char *)key, strlen(key));
 			if (st != yajl_gen_status_ok)
 				return gen_error(c, st);
 			int rc = gen_node(g, c);
@@ -140,6 +154,7 @@ int wats_report_write(char **out, size_t *len, const wats_report *report, unsign
 		wats__buf_dispose(&w.out);
 		return rc;
 	}
+	w.out.ptr[w.out.len] = '\0';
 	*out = wats__buf_detach(&w.out, len);
 	return 0;
 }
