@@ -3,7 +3,7 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 CMAKE_G := -G Ninja
 
-.PHONY: all deps build check check-asan check-valgrind demo bench fuzz install clean
+.PHONY: all deps build check check-asan check-valgrind check-tsan demo bench fuzz install clean
 
 all: build
 
@@ -28,6 +28,13 @@ check-valgrind: deps
 	@cmake -S . -B $(BUILD)/valgrind $(CMAKE_G) -DCMAKE_BUILD_TYPE=Debug -DWATS_VALGRIND=ON >/dev/null
 	@cmake --build $(BUILD)/valgrind -j $(JOBS)
 	@cd $(BUILD)/valgrind && ctest -L valgrind --output-on-failure -j $(JOBS) --timeout 900
+
+# The tests labelled 'tsan' (several threads on one client) under ThreadSanitizer.
+check-tsan: deps
+	@cmake -S . -B $(BUILD)/tsan $(CMAKE_G) -DCMAKE_BUILD_TYPE=Debug -DWATS_TSAN=ON >/dev/null
+	@cmake --build $(BUILD)/tsan -j $(JOBS)
+	@cd $(BUILD)/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		ctest -L tsan --output-on-failure -j $(JOBS) --timeout 900
 
 demo: build
 	@scripts/demo.sh $(BUILD)/release
