@@ -17,16 +17,28 @@ static int submit(ds_req *r, int xml)
 	char err[512], path[128], msg[512];
 	const char *body = r->body.ptr ? r->body.ptr : "";
 	m.is_xml = xml;
-	int rc = xml ? ds_report_index_xml(&m, body, r->body.len, r->srv->cfg.max_depth, err,
-					   sizeof(err))
-		     : ds_report_index_json(&m, body, r->body.len, r->srv->cfg.max_depth, err,
-					    sizeof(err));
+	int rc;
+	if (xml) {
+		rc = ds_report_index_xml(&m, body, r->body.len, r->srv->cfg.max_depth, err,
+					 sizeof(err));
+	} else if (r->srv->cfg.full_validation) {
+		/* The report model's parser and validator: the same rules as `wats validate`. */
+		rc = ds_report_check_model(&m, body, r->body.len, r->srv->cfg.max_depth, path,
+					   sizeof(path), msg, sizeof(msg));
+		if (rc == -2)
+			goto invalid;
+		snprintf(err, sizeof(err), "%s", msg);
+	} else {
+		rc = ds_report_index_json(&m, body, r->body.len, r->srv->cfg.max_depth, err,
+					  sizeof(err));
+	}
 	if (rc < 0) {
 		ds_reply_error(r, 400, "%s", err);
 		goto out;
 	}
 	if (ds_validate_report(&m, body, r->body.len, r->srv->cfg.full_validation, path,
 			       sizeof(path), msg, sizeof(msg)) < 0) {
+invalid:;
 		json_object *o = json_object_new_object();
 		char full[700];
 		snprintf(full, sizeof(full), "Report validation failed: %s", msg);

@@ -36,6 +36,8 @@ static void usage(FILE *out)
 		"  --error-rate R         fraction of /api requests answered with --error-status\n"
 		"  --error-status N       status for --error-rate (default 503)\n"
 		"  --retry-after SEC      Retry-After sent with injected 429/503 answers\n"
+		"  --validate full|light  full (default): the report model's validator, as `wats\n"
+		"                         validate`; light: required header keys only (faster)\n"
 		"  --verbose              log every request to stderr\n"
 		"  --version, --help\n",
 		DEFAULT_TOKEN);
@@ -95,6 +97,7 @@ int main(int argc, char **argv)
 	c->max_connections = 512;
 	c->client_timeout = 30;
 	c->threads = 0;
+	c->full_validation = 1;
 
 	ds_fault_config faults;
 	ds_fault_config_default(&faults);
@@ -102,6 +105,7 @@ int main(int argc, char **argv)
 
 	enum { O_LISTEN = 256, O_DB, O_TOKEN, O_READY, O_MAXBODY, O_MAXDEPTH, O_MAXCONN, O_TIMEOUT,
 	       O_THREADS, O_FAULTS, O_LATENCY, O_ERRRATE, O_ERRSTATUS, O_RETRYAFTER, O_VERBOSE,
+	       O_VALIDATE,
 	       O_VERSION, O_HELP };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -119,6 +123,7 @@ int main(int argc, char **argv)
 		{ "error-status", required_argument, NULL, O_ERRSTATUS },
 		{ "retry-after", required_argument, NULL, O_RETRYAFTER },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ "validate", required_argument, NULL, O_VALIDATE },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -209,6 +214,13 @@ int main(int argc, char **argv)
 			faults.retry_after = (int)n;
 			break;
 		case O_VERBOSE: c->verbose = 1; break;
+		case O_VALIDATE:
+			if (strcmp(optarg, "full") && strcmp(optarg, "light")) {
+				fprintf(stderr, "wats-devserver: --validate wants full or light\n");
+				return 2;
+			}
+			c->full_validation = !strcmp(optarg, "full");
+			break;
 		case O_VERSION: printf("%s\n", DS_VERSION_STRING); return 0;
 		case 'h': case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;

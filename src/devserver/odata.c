@@ -123,6 +123,12 @@ static int is_ident_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '/' || c == '.';
 }
 
+/* strchr() finds the terminator too; a NUL must never count as a member of the set. */
+static int in_set(char c, const char *set)
+{
+	return c && strchr(set, c);
+}
+
 static int looks_like_date(const char *s)
 {
 	return isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
@@ -145,7 +151,7 @@ static void next(parser *p)
 		t->kind = T_END;
 		return;
 	}
-	if (strchr("(),:", c)) {
+	if (in_set(c, "(),:")) {
 		t->kind = c == '(' ? T_LP : c == ')' ? T_RP : c == ',' ? T_COMMA : T_COLON;
 		t->len = 1;
 		p->pos++;
@@ -180,16 +186,17 @@ static void next(parser *p)
 	}
 	if (looks_like_date(in + start)) {
 		size_t i = start;
-		while (isdigit((unsigned char)in[i]) || strchr("-:.TZtz+", in[i]))
+		while (isdigit((unsigned char)in[i]) || in_set(in[i], "-:.TZtz+"))
 			i++;
 		t->kind = T_DATETIME;
 		t->len = i - start;
 		p->pos = i;
 		return;
 	}
-	if (isdigit((unsigned char)c) || ((c == '-' || c == '+') && isdigit((unsigned char)in[start + 1]))) {
+	if (isdigit((unsigned char)c) ||
+	    ((c == '-' || c == '+') && isdigit((unsigned char)in[start + 1]))) {
 		size_t i = start + 1;
-		while (isdigit((unsigned char)in[i]) || strchr(".eE", in[i]) ||
+		while (isdigit((unsigned char)in[i]) || in_set(in[i], ".eE") ||
 		       ((in[i] == '-' || in[i] == '+') && (in[i - 1] == 'e' || in[i - 1] == 'E')))
 			i++;
 		t->kind = T_NUMBER;

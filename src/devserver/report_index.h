@@ -66,6 +66,13 @@ int ds_report_index_xml(ds_report_meta *m, const char *body, size_t len, unsigne
 			char *err, size_t errlen);
 
 /*
+ * Parse with the report model and run its full validator; on success fill m from the tree.
+ * Returns 0; -1 malformed (msg), -2 breaks a rule (path and msg from the validator).
+ */
+int ds_report_check_model(ds_report_meta *m, const char *body, size_t len, unsigned max_depth,
+			  char *path, size_t pathlen, char *msg, size_t msglen);
+
+/*
  * The server's acceptance rules for a report (see docs/devserver.md): required header keys
  * pn, sn, rev, processCode, machineName, location, purpose; a well-formed id, type, result and
  * start when given. On failure returns -1, with the field path in path and a sentence in msg.
