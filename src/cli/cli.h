@@ -31,5 +31,12 @@ int wats_cmd_validate(int argc, char **argv);
 int wats_cmd_fmt(int argc, char **argv);
 int wats_cmd_diff(int argc, char **argv);
 int wats_cmd_summary(int argc, char **argv);
+/* Network commands (cmd_net.c, cmd_api.c). */
+int wats_cmd_test_connection(int argc, char **argv);
+int wats_cmd_submit(int argc, char **argv);
+int wats_cmd_net_report(int argc, char **argv);
+int wats_cmd_net_product(int argc, char **argv);
+int wats_cmd_net_unit(int argc, char **argv);
+int wats_cmd_api(int argc, char **argv);
 
 #endif

@@ -10,6 +10,12 @@ static const wats_cli_command commands[] = {
 	{ "fmt", "[--pretty] [-o OUT] FILE", "parse a WSJF report and write it again (lossless)", wats_cmd_fmt },
 	{ "diff", "A B", "semantic JSON difference (key order ignored, numbers by value)", wats_cmd_diff },
 	{ "summary", "FILE...", "print a one-paragraph summary of each report", wats_cmd_summary },
+	{ "test-connection", "", "check the server answers (WATS_BASE_URL, WATS_AUTH_TOKEN)", wats_cmd_test_connection },
+	{ "submit", "FILE...", "send WSJF/WSXF reports to the server", wats_cmd_submit },
+	{ "report", "get ID | query [--pn --sn --since]", "download a report, or list report headers", wats_cmd_net_report },
+	{ "product", "get PN", "show a product and its revisions", wats_cmd_net_product },
+	{ "unit", "get SN PN", "show a production unit", wats_cmd_net_unit },
+	{ "api", "list | show NAME | call NAME k=v...", "any of the 204 REST routes by name", wats_cmd_api },
 };
 
 static void usage(FILE *out)
