@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ struct ms_server {
 	int port;
 	char url[64];
 	pthread_t thr;
-	volatile int stop;
+	atomic_int stop;
 	pthread_mutex_t lock;
 	ms_reply script[MAX_SCRIPT];
 	int n_script, next;
