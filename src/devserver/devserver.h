@@ -63,6 +63,7 @@ typedef struct ds_req {
 	int nparams;
 	wats_buf body;
 	int too_large;
+	size_t dropped;             /* body bytes discarded after too_large */
 	int is_dev;                 /* /_dev/... : never subject to faults */
 	ds_fault_plan plan;         /* what the fault injector decided for this request */
 	int status;                 /* status of the response produced by the handler */

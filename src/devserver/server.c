@@ -215,7 +215,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!r->too_large && r->body.len + n > r->srv->cfg.max_body)
 			r->too_large = 1;
 		if (r->too_large) {
-			/* Keep reading (and dropping) so the 413 reaches a client that ignored it. */
+			/* Keep reading (and dropping) so the 413 reaches a client that does not
+			 * check Content-Length against limits, but only up to another max-body:
+			 * a client streaming without end is cut off. */
+			r->dropped += n;
+			if (r->dropped > r->srv->cfg.max_body)
+				return MHD_NO;
 			r->body.len = 0;
 		} else if (wats__buf_put(&r->body, upload_data, n) < 0) {
 			return MHD_NO;
