@@ -11,5 +11,6 @@
 #include "log.h"
 #include "client.h"
 #include "api.h"
+#include "convert.h"
 
 #endif

@@ -31,6 +31,9 @@ int wats_cmd_validate(int argc, char **argv);
 int wats_cmd_fmt(int argc, char **argv);
 int wats_cmd_diff(int argc, char **argv);
 int wats_cmd_summary(int argc, char **argv);
+/* converters (cmd_convert.c) */
+int wats_cmd_convert(int argc, char **argv);
+int wats_cmd_detect(int argc, char **argv);
 /* Network commands (cmd_net.c, cmd_api.c). */
 int wats_cmd_test_connection(int argc, char **argv);
 int wats_cmd_submit(int argc, char **argv);

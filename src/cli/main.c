@@ -10,6 +10,8 @@ static const wats_cli_command commands[] = {
 	{ "fmt", "[--pretty] [-o OUT] FILE", "parse a WSJF report and write it again (lossless)", wats_cmd_fmt },
 	{ "diff", "A B", "semantic JSON difference (key order ignored, numbers by value)", wats_cmd_diff },
 	{ "summary", "FILE...", "print a one-paragraph summary of each report", wats_cmd_summary },
+	{ "convert", "FILE [--from F] [--to wsjf|wsxf]", "convert a test-station file into WSJF or WSXF", wats_cmd_convert },
+	{ "detect", "FILE...", "name the converter that fits each file, with confidence", wats_cmd_detect },
 	{ "test-connection", "", "check the server answers (WATS_BASE_URL, WATS_AUTH_TOKEN)", wats_cmd_test_connection },
 	{ "submit", "FILE...", "send WSJF/WSXF reports to the server", wats_cmd_submit },
 	{ "report", "get ID | query [--pn --sn --since]", "download a report, or list report headers", wats_cmd_net_report },

@@ -1,0 +1,103 @@
+/* Internals shared by the converters (src/lib/convert). */
+#ifndef WATS_CONVERT_INTERNAL_H
+#define WATS_CONVERT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/error.h"
+#include "wats/convert.h"
+
+/* Limits every reader applies (bad input must never mean unbounded memory). */
+#define WATS__CONV_MAX_WHOLE   ((size_t)512 << 20) /* formats read whole (WSJF, plugins) */
+#define WATS__CONV_MAX_TOKEN   ((size_t)64 << 20)  /* one XML token / text / CSV line */
+#define WATS__CONV_MAX_ATTR    ((size_t)16 << 20)  /* one XML attribute value */
+#define WATS__CONV_MAX_DEPTH   256                 /* XML element nesting */
+#define WATS__CONV_MAX_WARN    1000                /* warnings kept per conversion */
+
+/** One conversion in progress: the input, parameters, log and the report sink. */
+typedef struct wats__cctx {
+	const char *name;            /* input name for messages ("<buffer>" when none) */
+	const unsigned char *data;   /* buffer input, or NULL when reading fd */
+	size_t len, pos;
+	int fd;                      /* file input (-1 for a buffer) */
+	const char *const *params;   /* "key=value", NULL-terminated, may be NULL */
+	wats_conversion_log *log;    /* never NULL inside a conversion */
+	wats_report_cb cb;
+	void *payload;
+	size_t count;                /* reports delivered */
+	double confidence;
+} wats__cctx;
+
+/** Read up to cap bytes of the input; *got = 0 at the end. */
+int wats__cctx_read(wats__cctx *c, void *buf, size_t cap, size_t *got);
+/** The whole (remaining) input; *owned is set when it had to be read (free()). */
+int wats__cctx_read_all(wats__cctx *c, const unsigned char **data, size_t *len, char **owned,
+			size_t max);
+/** Deliver a report (ownership passes on, also on error). */
+int wats__cctx_emit(wats__cctx *c, wats_report *r);
+/** Parameter value or NULL; several spellings may be given, NULL-terminated. */
+const char *wats__cctx_param(const wats__cctx *c, const char *key);
+void wats__cctx_warn(wats__cctx *c, long line, const char *path, const char *fmt, ...)
+	WATS__PRINTF(4, 5);
+/** A parse error at line/column of the input, recorded and returned. */
+int wats__cctx_error(wats__cctx *c, int code, long line, long col, const char *fmt, ...)
+	WATS__PRINTF(5, 6);
+
+struct wats_converter {
+	char *name;
+	char *description;
+	char *patterns; /* "*.xml;*.atml" or NULL */
+	double (*detect)(const wats_converter *cv, const char *name, const unsigned char *head,
+			 size_t len, char *sn, char *pn, size_t size);
+	int (*convert)(const wats_converter *cv, wats__cctx *c);
+	void *impl;
+	void (*free_impl)(void *impl);
+};
+
+/* Built-ins (one file each). */
+double wats__wsjf_detect(const wats_converter *, const char *, const unsigned char *, size_t,
+			 char *, char *, size_t);
+int wats__wsjf_convert(const wats_converter *, wats__cctx *);
+double wats__wsxf_detect(const wats_converter *, const char *, const unsigned char *, size_t,
+			 char *, char *, size_t);
+int wats__wsxf_convert(const wats_converter *, wats__cctx *);
+double wats__wstf_detect(const wats_converter *, const char *, const unsigned char *, size_t,
+			 char *, char *, size_t);
+int wats__wstf_convert(const wats_converter *, wats__cctx *);
+double wats__atml_detect(const wats_converter *, const char *, const unsigned char *, size_t,
+			 char *, char *, size_t);
+int wats__atml_convert(const wats_converter *, wats__cctx *);
+double wats__csv_detect(const wats_converter *, const char *, const unsigned char *, size_t,
+			char *, char *, size_t);
+int wats__csv_convert(const wats_converter *, wats__cctx *);
+
+/* Plugins and commands (plugin.c, command.c): fill cv from the loaded object. */
+int wats__plugin_open(wats_converter **out, const char *path);
+int wats__command_new(wats_converter **out, const wats_command_options *opts);
+void wats__log_set_stderr(wats_conversion_log *log, const char *text, size_t len);
+
+/* Helpers (util.c). */
+/** Whether name matches one of "*.xml;*.atml" (case-insensitive); 1 when patterns is NULL. */
+int wats__name_matches(const char *name, const char *patterns);
+/** Extension of name, lower-cased into buf ("" when none). */
+const char *wats__ext(char *buf, size_t size, const char *name);
+/** Find needle in hay[0..len) (memmem). */
+const char *wats__find(const unsigned char *hay, size_t len, const char *needle);
+/** Copy at most size-1 bytes of s[0..n) into dst, NUL-terminated, trimmed. */
+void wats__copy_trim(char *dst, size_t size, const char *s, size_t n);
+/** Value of XML attribute `attr` in the first start tag named `tag` found in head. */
+int wats__xml_peek_attr(char *dst, size_t size, const unsigned char *head, size_t len,
+			const char *tag, const char *attr);
+/** Trim blanks in place, returns s. */
+char *wats__trim(char *s);
+int wats__strcaseeq(const char *a, const char *b);
+/** A new report for converters that build (import mode, no default root steps touched). */
+int wats__new_uut(wats_report **out, wats__cctx *c);
+/** Parse a double from text: decimal, 0x hex, inf/nan words; 0 or -1. */
+int wats__parse_double(const char *s, double *out);
+/** Store a number member keeping the text when it is valid JSON, else via the double. */
+int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const char *text);
+
+#endif

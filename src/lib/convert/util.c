@@ -1,0 +1,237 @@
+/* Small helpers shared by the converters. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "convert/convert_internal.h"
+
+int wats__strcaseeq(const char *a, const char *b)
+{
+	return a && b && !strcasecmp(a, b);
+}
+
+const char *wats__ext(char *buf, size_t size, const char *name)
+{
+	buf[0] = '\0';
+	if (!name)
+		return buf;
+	const char *slash = strrchr(name, '/');
+	const char *dot = strrchr(slash ? slash : name, '.');
+	if (!dot)
+		return buf;
+	size_t i = 0;
+	for (dot++; *dot && i + 1 < size; dot++)
+		buf[i++] = (char)tolower((unsigned char)*dot);
+	buf[i] = '\0';
+	return buf;
+}
+
+int wats__name_matches(const char *name, const char *patterns)
+{
+	if (!patterns || !*patterns)
+		return 1;
+	if (!name)
+		return 0;
+	const char *slash = strrchr(name, '/');
+	const char *base = slash ? slash + 1 : name;
+	size_t bl = strlen(base);
+	const char *p = patterns;
+	while (*p) {
+		const char *end = strchr(p, ';');
+		size_t pl = end ? (size_t)(end - p) : strlen(p);
+		/* Only the forms "*", "*.ext" and exact names are supported. */
+		if (pl == 1 && *p == '*')
+			return 1;
+		if (pl > 1 && *p == '*') {
+			size_t sl = pl - 1;
+			if (bl >= sl && !strncasecmp(base + bl - sl, p + 1, sl))
+				return 1;
+		} else if (pl == bl && !strncasecmp(base, p, pl)) {
+			return 1;
+		}
+		p += pl;
+		if (*p == ';')
+			p++;
+	}
+	return 0;
+}
+
+const char *wats__find(const unsigned char *hay, size_t len, const char *needle)
+{
+	size_t nl = strlen(needle);
+	if (nl == 0 || len < nl)
+		return NULL;
+	const unsigned char *end = hay + len - nl;
+	for (const unsigned char *p = hay; p <= end; p++) {
+		p = memchr(p, needle[0], (size_t)(end - p) + 1);
+		if (!p)
+			return NULL;
+		if (!memcmp(p, needle, nl))
+			return (const char *)p;
+	}
+	return NULL;
+}
+
+void wats__copy_trim(char *dst, size_t size, const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+int wats__xml_peek_attr(char *dst, size_t size, const unsigned char *head, size_t len,
+			const char *tag, const char *attr)
+{
+	dst[0] = '\0';
+	char open[96];
+	snprintf(open, sizeof(open), "<%s", tag);
+	const char *p = wats__find(head, len, open);
+	while (p) {
+		char after = p + strlen(open) < (const char *)head + len ? p[strlen(open)] : '\0';
+		if (after == ' ' || after == '\t' || after == '\r' || after == '\n')
+			break;
+		size_t off = (size_t)(p - (const char *)head) + 1;
+		p = wats__find(head + off, len - off, open);
+	}
+	if (!p)
+		return -1;
+	const char *end = memchr(p, '>', (size_t)((const char *)head + len - p));
+	if (!end)
+		end = (const char *)head + len;
+	size_t al = strlen(attr);
+	for (const char *q = p; q + al + 2 < end; q++) {
+		if ((q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n' || q[-1] == '\r') &&
+		    !memcmp(q, attr, al) && q[al] == '=' && (q[al + 1] == '"' || q[al + 1] == '\'')) {
+			char quote = q[al + 1];
+			const char *v = q + al + 2;
+			const char *ve = memchr(v, quote, (size_t)(end - v));
+			if (!ve)
+				return -1;
+			wats__copy_trim(dst, size, v, (size_t)(ve - v));
+			return 0;
+		}
+	}
+	return -1;
+}
+
+char *wats__trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+int wats__parse_double(const char *s, double *out)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -1;
+	const char *w = s;
+	int neg = 0;
+	if (*w == '+' || *w == '-')
+		neg = *w++ == '-';
+	if (!strcasecmp(w, "inf") || !strcasecmp(w, "infinity") ||
+	    (!neg && !strcasecmp(s, "positiveinfinity"))) {
+		*out = neg ? -INFINITY : INFINITY;
+		return 0;
+	}
+	if (!strcasecmp(s, "negativeinfinity")) {
+		*out = -INFINITY;
+		return 0;
+	}
+	if (!strcasecmp(w, "nan") || !strcasecmp(w, "ind")) {
+		*out = NAN;
+		return 0;
+	}
+	char *end;
+	if (w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
+		unsigned long long v = strtoull(w + 2, &end, 16);
+		if (end == w + 2)
+			return -1;
+		*out = neg ? -(double)v : (double)v;
+	} else {
+		*out = strtod(s, &end);
+		if (end == s)
+			return -1;
+	}
+	while (isspace((unsigned char)*end))
+		end++;
+	return *end ? -1 : 0;
+}
+
+static int json_number_ok(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const char *text)
+{
+	if (json_number_ok(text))
+		return wats_node_set_number_text(r, obj, key, text);
+	double d;
+	if (wats__parse_double(text, &d) == 0)
+		return wats_node_set_number(r, obj, key, d);
+	return wats__error(WATS_EPARSE, WATS_ERRCLASS_CONVERT, "'%s' is not a number", text);
+}
+
+int wats__new_uut(wats_report **out, wats__cctx *c)
+{
+	int rc = wats_report_new(out, WATS_REPORT_UUT);
+	if (rc < 0)
+		return rc;
+	wats_report *r = *out;
+	wats_report_set_mode(r, WATS_MODE_IMPORT);
+	const char *v;
+	if ((v = wats__cctx_param(c, "partNumber")))
+		wats_report_set_pn(r, v);
+	if ((v = wats__cctx_param(c, "partRevision")))
+		wats_report_set_rev(r, v);
+	if ((v = wats__cctx_param(c, "processCode")) || (v = wats__cctx_param(c, "operationTypeCode")))
+		wats_report_set_process_code(r, atoi(v));
+	if ((v = wats__cctx_param(c, "operator")))
+		wats_report_set_operator(r, v);
+	if ((v = wats__cctx_param(c, "station")) || (v = wats__cctx_param(c, "machineName")))
+		wats_report_set_machine_name(r, v);
+	if ((v = wats__cctx_param(c, "location")))
+		wats_report_set_location(r, v);
+	if ((v = wats__cctx_param(c, "purpose")))
+		wats_report_set_purpose(r, v);
+	return 0;
+}

@@ -1,0 +1,422 @@
+/* WSXF reader: streaming SAX over expat; each <Report> becomes one WSJF report as soon as it
+ * ends. The mapping is the table in wsxf_spec.c; the cwats extension attributes (cw:json,
+ * cw:absent, cw:<key>) restore what the catalogue cannot carry. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert/nodeutil.h"
+#include "convert/wsxf_spec.h"
+#include "convert/xmlin.h"
+
+enum { F_ROOT, F_OBJ, F_TEXT, F_SUB, F_SKIP };
+
+typedef struct frame {
+	int type;
+	int kind;
+	const wsxf_spec *spec;
+	wats_node *obj;
+	const wsxf_field *field; /* F_TEXT: the parent's field */
+	uint32_t pending, absent, filled;
+	int is_seq;
+} frame;
+
+typedef struct rd {
+	wats__cctx *c;
+	wats_report *cur;
+	frame stack[WATS__CONV_MAX_DEPTH + 2];
+	int top; /* index of the top frame, -1 when empty */
+	wats_buf tmp, tmp2;
+	int warned_ns;
+} rd;
+
+static int ns_ok(const char *name)
+{
+	return wats__xml_in_ns(name, NULL) || wats__xml_in_ns(name, WSXF_NS) ||
+	       wats__xml_in_ns(name, WRML_NS);
+}
+
+static int oom(void)
+{
+	return wats__error_oom();
+}
+
+/* Set obj[key] from XML text with a conversion; warns when the text is not a proper value. */
+static int set_conv(rd *d, wats__xml *x, wats_node *obj, const char *key, int conv,
+		    const char *text, const char *el, const char *attr)
+{
+	wats_node_kind k;
+	int ok = wats__wsxf_from_xml(&d->tmp, &k, conv, text);
+	const char *v = d->tmp.ptr ? d->tmp.ptr : "";
+	if (!ok)
+		wats__cctx_warn(d->c, wats__xml_line(x), el,
+				"%s='%.80s' is not a valid %s; kept as the string", attr, text,
+				conv == WC_NUM ? "number" : conv == WC_STATUS ? "status word"
+				: conv == WC_GROUP ? "group (Main, Setup, Cleanup)"
+				: conv == WC_BOOL ? "boolean" : conv == WC_TYPE ? "report type (UUT, UUR)"
+				: "value");
+	int rc;
+	switch (k) {
+	case WATS_NODE_NULL: rc = wats_node_set_null(d->cur, obj, key); break;
+	case WATS_NODE_NUMBER: rc = wats_node_set_number_text(d->cur, obj, key, v); break;
+	case WATS_NODE_BOOL: rc = wats_node_set_bool(d->cur, obj, key, !strcmp(v, "true")); break;
+	default: rc = wats_node_set_stringn(d->cur, obj, key, v, d->tmp.len); break;
+	}
+	if (rc < 0)
+		return wats__xml_error(x, rc, "<%s %s>: %s", el, attr, wats_error_last()->message);
+	return 0;
+}
+
+static int field_index(const wsxf_spec *s, const wsxf_field *f)
+{
+	return (int)(f - s->fields);
+}
+
+static int is_ignored(const wsxf_spec *s, const char *local)
+{
+	for (const char *const *p = s->ignored; p && *p; p++)
+		if (!strcmp(*p, local))
+			return 1;
+	return 0;
+}
+
+/* Parse cw:json (an object) into a scratch report; *obj is its node. */
+static int parse_extras(rd *d, wats__xml *x, const char *json, wats_report **scratch,
+			wats_node **obj)
+{
+	wats__buf_clear(&d->tmp2);
+	wats__buf_puts(&d->tmp2, "{\"x\":");
+	wats__buf_puts(&d->tmp2, json);
+	if (wats__buf_puts(&d->tmp2, "}") < 0)
+		return oom();
+	wats_parse_options po = WATS_PARSE_OPTIONS_INIT;
+	po.flags = WATS_PARSE_KEEP_ALIASES;
+	int rc = wats_report_parse(scratch, d->tmp2.ptr, d->tmp2.len, &po);
+	if (rc < 0)
+		return wats__xml_error(x, WATS_EPARSE, "cw:json is not valid JSON: %s",
+				       wats_error_last()->message);
+	*obj = wats_node_get(wats_report_node(*scratch), "x");
+	if (!*obj || wats_node_kind_of(*obj) != WATS_NODE_OBJECT) {
+		wats_report_free(*scratch);
+		*scratch = NULL;
+		return wats__xml_error(x, WATS_EPARSE, "cw:json must be a JSON object");
+	}
+	return 0;
+}
+
+static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
+{
+	const wsxf_spec *s = f->spec;
+	const char *el = s->element;
+	wats_report *scratch = NULL;
+	wats_node *extras = NULL;
+	int rc = 0;
+	/* Extension attributes first. */
+	const char *cw_json = wats__xml_attr(atts, CW_NS, "json");
+	const char *cw_absent = wats__xml_attr(atts, CW_NS, "absent");
+	if (cw_json && (rc = parse_extras(d, x, cw_json, &scratch, &extras)) < 0)
+		return rc;
+	if (cw_absent) {
+		const char *p = cw_absent;
+		while (*p) {
+			while (*p == ' ')
+				p++;
+			size_t n = strcspn(p, " ");
+			for (size_t i = 0; n && i < s->n; i++)
+				if (strlen(s->fields[i].json) == n && !memcmp(s->fields[i].json, p, n))
+					f->absent |= 1u << i;
+			p += n;
+		}
+	}
+	if (f->kind == WK_STEP) {
+		const char *st = wats__xml_attr(atts, NULL, "StepType");
+		if (!st)
+			st = wats__xml_attr(atts, WSXF_NS, "StepType");
+		wats_node *es = extras ? wats_node_get(extras, "stepType") : NULL;
+		if (es)
+			st = wats_node_string(es, NULL);
+		f->is_seq = st && wats_step_kind_from_type(st) == WATS_STEP_SEQUENCE;
+	}
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		const wsxf_field *fd = &s->fields[i];
+		wats_node *ev = extras ? wats_node_get(extras, fd->json) : NULL;
+		const char *cwv = wats__xml_attr(atts, CW_NS, fd->json);
+		if (ev) {
+			rc = wats__node_copy(d->cur, f->obj, fd->json, ev);
+			f->filled |= 1u << i;
+		} else if (cwv) {
+			rc = wats_node_set_string(d->cur, f->obj, fd->json, cwv);
+			f->filled |= 1u << i;
+		} else if (fd->src == WS_ATTR) {
+			const char *v = NULL;
+			for (const char **a = atts; a[0]; a += 2)
+				if (ns_ok(a[0]) && !strcmp(wats__xml_local(a[0]), fd->xml))
+					v = a[1];
+			if (v) {
+				rc = set_conv(d, x, f->obj, fd->json, fd->conv, v, el, fd->xml);
+				f->filled |= 1u << i;
+			} else if (fd->dflt == WD_NULL && !(f->absent & (1u << i))) {
+				rc = wats_node_set_null(d->cur, f->obj, fd->json);
+			}
+		} else if ((fd->flags & WF_PH) || ((fd->flags & WF_PH_SEQ) && f->is_seq)) {
+			rc = wats_node_set_null(d->cur, f->obj, fd->json);
+			f->pending |= 1u << i;
+		}
+	}
+	/* Extras outside the catalogue, in their order. */
+	if (extras && !rc)
+		for (wats_node *m = wats_node_first(extras); m && !rc; m = wats_node_next(m))
+			if (!wats__wsxf_field(s, wats_node_key(m)))
+				rc = wats__node_copy(d->cur, f->obj, wats_node_key(m), m);
+	wats_report_free(scratch);
+	/* cw:<key> strings and attributes WSXF does not know. */
+	for (const char **a = atts; a[0] && !rc; a += 2) {
+		const char *local = wats__xml_local(a[0]);
+		if (wats__xml_in_ns(a[0], CW_NS)) {
+			if (!strcmp(local, "json") || !strcmp(local, "absent") || wats__wsxf_field(s, local))
+				continue;
+			rc = wats_node_set_string(d->cur, f->obj, local, a[1]);
+			continue;
+		}
+		if (!ns_ok(a[0]))
+			continue; /* xsi:..., other vocabularies */
+		int known = is_ignored(s, local) || (d->top == 1 && f->kind == WK_REPORT && 0);
+		for (size_t i = 0; i < s->n && !known; i++)
+			known = s->fields[i].src == WS_ATTR && !strcmp(s->fields[i].xml, local);
+		if (!known)
+			wats__cctx_warn(d->c, wats__xml_line(x), el,
+					"attribute %s of <%s> has no WSJF equivalent; not converted",
+					local, el);
+	}
+	if (rc < 0 && rc != WATS_EPARSE)
+		return wats__xml_error(x, rc, "<%s>: %s", el, wats_error_last()->message);
+	return rc;
+}
+
+static frame *push(rd *d, wats__xml *x, int type)
+{
+	if (d->top + 1 >= (int)(sizeof(d->stack) / sizeof(d->stack[0]))) {
+		wats__xml_error(x, WATS_ELIMIT, "elements nested too deep");
+		return NULL;
+	}
+	frame *f = &d->stack[++d->top];
+	memset(f, 0, sizeof(*f));
+	f->type = type;
+	return f;
+}
+
+static int start_report(rd *d, wats__xml *x, const char **atts)
+{
+	int rc = wats_report_parse(&d->cur, "{}", 2, NULL);
+	if (rc < 0)
+		return rc;
+	frame *f = push(d, x, F_OBJ);
+	if (!f)
+		return WATS_ELIMIT;
+	f->kind = WK_REPORT;
+	f->spec = &wats__wsxf_specs[WK_REPORT];
+	f->obj = wats_report_node(d->cur);
+	return init_object(d, x, f, atts);
+}
+
+static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
+{
+	rd *d = ud;
+	const char *local = wats__xml_local(name);
+	frame *top = d->top >= 0 ? &d->stack[d->top] : NULL;
+	if (!top) {
+		if (!ns_ok(name) || (strcmp(local, "Reports") && strcmp(local, "Report")))
+			return wats__xml_error(x, WATS_EPARSE,
+					       "root element <%s> is not WSXF (expected <Reports> in "
+					       "namespace " WSXF_NS ")", local);
+		if (!strcmp(local, "Report")) {
+			if (!push(d, x, F_ROOT))
+				return WATS_ELIMIT;
+			return start_report(d, x, atts);
+		}
+		return push(d, x, F_ROOT) ? 0 : WATS_ELIMIT;
+	}
+	if (top->type == F_SKIP || top->type == F_SUB || top->type == F_TEXT) {
+		if (top->type == F_TEXT)
+			wats__cctx_warn(d->c, wats__xml_line(x), local,
+					"element <%s> inside a text element; skipped", local);
+		return push(d, x, F_SKIP) ? 0 : WATS_ELIMIT;
+	}
+	if (!ns_ok(name)) {
+		if (!d->warned_ns++)
+			wats__cctx_warn(d->c, wats__xml_line(x), local,
+					"element <%s> of another namespace skipped", local);
+		return push(d, x, F_SKIP) ? 0 : WATS_ELIMIT;
+	}
+	if (top->type == F_ROOT) {
+		if (strcmp(local, "Report")) {
+			wats__cctx_warn(d->c, wats__xml_line(x), local,
+					"element <%s> in <Reports> is not a <Report>; skipped", local);
+			return push(d, x, F_SKIP) ? 0 : WATS_ELIMIT;
+		}
+		return start_report(d, x, atts);
+	}
+	/* Inside an object element. */
+	const wsxf_spec *s = top->spec;
+	if (s->sub && !strcmp(local, s->sub)) {
+		int rc = 0;
+		for (size_t i = 0; i < s->n && !rc; i++) {
+			const wsxf_field *fd = &s->fields[i];
+			if (fd->src != WS_SUB || (top->filled & (1u << i)))
+				continue;
+			const char *v = wats__xml_attr(atts, NULL, fd->xml);
+			if (!v)
+				v = wats__xml_attr(atts, WSXF_NS, fd->xml);
+			if (v) {
+				rc = set_conv(d, x, top->obj, fd->json, fd->conv, v, s->sub, fd->xml);
+				top->filled |= 1u << i;
+			}
+		}
+		if (rc)
+			return rc;
+		return push(d, x, F_SUB) ? 0 : WATS_ELIMIT;
+	}
+	const wsxf_field *fd = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		if ((s->fields[i].src == WS_TEXT || s->fields[i].src == WS_OBJ ||
+		     s->fields[i].src == WS_ARR) && !strcmp(s->fields[i].xml, local)) {
+			fd = &s->fields[i];
+			break;
+		}
+	if (!fd) {
+		wats__cctx_warn(d->c, wats__xml_line(x), local,
+				"element <%s> inside <%s> is not part of WSXF; skipped", local,
+				s->element);
+		return push(d, x, F_SKIP) ? 0 : WATS_ELIMIT;
+	}
+	int idx = field_index(s, fd);
+	wats_node *parent = top->obj;
+	if (fd->src == WS_TEXT) {
+		frame *f = push(d, x, F_TEXT);
+		if (!f)
+			return WATS_ELIMIT;
+		f->field = fd;
+		f->obj = parent;
+		return 0;
+	}
+	wats_node *obj = NULL;
+	int rc;
+	if (fd->src == WS_OBJ) {
+		if ((top->filled & (1u << idx)) && !(top->pending & (1u << idx)))
+			wats__cctx_warn(d->c, wats__xml_line(x), local,
+					"second <%s> in <%s>; the last one is kept", local, s->element);
+		rc = wats_node_set_object(&obj, d->cur, parent, fd->json);
+	} else {
+		wats_node *arr = wats_node_get(parent, fd->json);
+		rc = 0;
+		if (!arr || wats_node_kind_of(arr) != WATS_NODE_ARRAY)
+			rc = wats_node_set_array(&arr, d->cur, parent, fd->json);
+		if (!rc)
+			rc = wats_node_set_object(&obj, d->cur, arr, NULL);
+	}
+	if (rc < 0)
+		return wats__xml_error(x, rc, "<%s>: %s", local, wats_error_last()->message);
+	top->filled |= 1u << idx;
+	frame *f = push(d, x, F_OBJ);
+	if (!f)
+		return WATS_ELIMIT;
+	f->kind = fd->kind;
+	f->spec = &wats__wsxf_specs[fd->kind];
+	f->obj = obj;
+	return init_object(d, x, f, atts);
+}
+
+static int finish_object(rd *d, wats__xml *x, frame *f, const char *text, size_t len)
+{
+	const wsxf_spec *s = f->spec;
+	int rc = 0;
+	for (size_t i = 0; i < s->n && !rc; i++) {
+		const wsxf_field *fd = &s->fields[i];
+		uint32_t bit = 1u << i;
+		if (fd->src == WS_BODY && !(f->filled & bit)) {
+			if (f->absent & bit) {
+				rc = wats_node_remove(d->cur, f->obj, fd->json);
+			} else {
+				(void)len;
+				rc = set_conv(d, x, f->obj, fd->json, fd->conv, text, s->element, "(text)");
+			}
+			continue;
+		}
+		if (f->filled & bit)
+			continue;
+		int want = !(f->absent & bit) &&
+			   (fd->dflt == WD_NULL || fd->dflt == WD_ARRAY ||
+			    (fd->dflt == WD_ARRAY_SEQ && f->is_seq));
+		if (f->pending & bit) {
+			if (!want)
+				rc = wats_node_remove(d->cur, f->obj, fd->json);
+			else if (fd->dflt != WD_NULL)
+				rc = wats_node_set_array(NULL, d->cur, f->obj, fd->json);
+		} else if (want && fd->src != WS_ATTR) {
+			rc = fd->dflt == WD_NULL ? wats_node_set_null(d->cur, f->obj, fd->json)
+						 : wats_node_set_array(NULL, d->cur, f->obj, fd->json);
+		}
+	}
+	if (rc < 0)
+		return wats__xml_error(x, rc, "</%s>: %s", s->element, wats_error_last()->message);
+	return 0;
+}
+
+static int on_end(wats__xml *x, void *ud, const char *name, const char *text, size_t len)
+{
+	rd *d = ud;
+	(void)name;
+	frame *f = &d->stack[d->top];
+	int rc = 0;
+	if (f->type == F_TEXT) {
+		frame *parent = &d->stack[d->top - 1];
+		rc = set_conv(d, x, f->obj, f->field->json, f->field->conv, text,
+			      parent->spec->element, f->field->xml);
+		parent->filled |= 1u << field_index(parent->spec, f->field);
+	} else if (f->type == F_OBJ) {
+		rc = finish_object(d, x, f, text, len);
+		if (!rc && f->kind == WK_REPORT) {
+			wats_report *r = d->cur;
+			d->cur = NULL;
+			rc = wats__cctx_emit(d->c, r);
+		}
+	}
+	d->top--;
+	return rc;
+}
+
+double wats__wsxf_detect(const wats_converter *cv, const char *name, const unsigned char *head,
+			 size_t len, char *sn, char *pn, size_t size)
+{
+	(void)cv, (void)name;
+	int ns = wats__find(head, len, WSXF_NS) != NULL || wats__find(head, len, WRML_NS) != NULL;
+	int reports = wats__find(head, len, "<Reports") != NULL;
+	int report = wats__find(head, len, "<Report ") != NULL;
+	if (!ns && !reports && !report)
+		return 0;
+	wats__xml_peek_attr(sn, size, head, len, "Report", "SN");
+	wats__xml_peek_attr(pn, size, head, len, "Report", "PN");
+	if (ns && report)
+		return 0.98;
+	if (ns)
+		return 0.9;
+	return reports && report ? 0.85 : 0.6;
+}
+
+int wats__wsxf_convert(const wats_converter *cv, wats__cctx *c)
+{
+	(void)cv;
+	rd *d = calloc(1, sizeof(*d));
+	if (!d)
+		return oom();
+	d->c = c;
+	d->top = -1;
+	wats__xml_handlers h = { d, on_start, on_end };
+	int rc = wats__xml_parse(c, &h);
+	if (!rc && c->count == 0)
+		wats__cctx_warn(c, 0, NULL, "the document holds no <Report>");
+	wats_report_free(d->cur);
+	wats__buf_dispose(&d->tmp);
+	wats__buf_dispose(&d->tmp2);
+	free(d);
+	return rc;
+}
