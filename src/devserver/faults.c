@@ -97,7 +97,7 @@ int ds_fault_config_parse(ds_fault_config *c, const char *json, size_t len, char
 		return -1;
 	}
 	int rc = 0;
-	long v;
+	long v = 0;
 	json_object_object_foreach(root, key, val) {
 		if (!strcmp(key, "latency_ms")) {
 			rc = get_long(val, key, 0, 600000, &v, err, errlen);
