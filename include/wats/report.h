@@ -122,8 +122,9 @@ typedef struct wats_parse_options {
 #define WATS_PARSE_KEEP_ALIASES 0x1
 
 /**
- * Parse WSJF text (UTF-8; a leading BOM is skipped). The document must be a JSON object;
- * anything else well-formed is accepted and kept (use wats_report_validate for the rules).
+ * Parse WSJF text (UTF-8; a leading BOM is skipped). The top level must be a JSON object
+ * (anything else is WATS_EPARSE); whatever it holds is accepted and kept, known or not (use
+ * wats_report_validate for the rules).
  * pyWATS input aliases are mapped to the WSJF keys in place; status words such as "Passed"
  * become their letters. opts may be NULL.
  * Errors: WATS_EPARSE with line and column in wats_error_last(), WATS_ELIMIT for nesting

@@ -199,7 +199,8 @@ static void test_malformed_input_errors(void **state)
 {
 	(void)state;
 	expect_parse_error("{\"a\":1,\n  \"b\": }", WATS_EPARSE, 2, 8, "not valid JSON");
-	expect_parse_error("{\"a\":1", WATS_EPARSE, 0, 0, "not valid JSON");
+	expect_parse_error("{\"a\":1", WATS_EPARSE, 1, 7, "premature EOF");
+	expect_parse_error("{\n\"a\":[1,\n2", WATS_EPARSE, 3, 2, "premature EOF");
 	expect_parse_error("[1,2]", WATS_EPARSE, 1, 1, "must be a JSON object");
 	expect_parse_error("", WATS_EPARSE, 0, 0, "empty input");
 	expect_parse_error("{\"a\":1} {}", WATS_EPARSE, 0, 0, "not valid JSON");

@@ -227,13 +227,14 @@ static void position(const char *s, size_t off, int *line, int *col)
 }
 
 static int report_error(parse_state *p, yajl_handle h, const char *json, size_t len,
-			const char *file)
+			const char *file, int at_end)
 {
-	/* yajl counts the offending byte as consumed: point at it, not after it. */
-	size_t off = yajl_get_bytes_consumed(h);
+	/* yajl counts the offending byte as consumed: point at it, not after it. A failure found
+	 * by yajl_complete_parse (input ended too early) is at the end of the input. */
+	size_t off = at_end ? len : yajl_get_bytes_consumed(h);
 	if (off > len)
 		off = len;
-	if (off > 0)
+	if (off > 0 && !at_end)
 		off--;
 	int line, col;
 	position(json, off, &line, &col);
@@ -310,10 +311,13 @@ int wats_report_parse(wats_report **out, const char *json, size_t len,
 				      opts->filename ? opts->filename : "<input>");
 	}
 	yajl_status st = yajl_parse(h, (const unsigned char *)json, len);
-	if (st == yajl_status_ok)
+	int at_end = 0;
+	if (st == yajl_status_ok) {
 		st = yajl_complete_parse(h);
+		at_end = 1;
+	}
 	if (st != yajl_status_ok)
-		rc = report_error(p, h, json, len, opts->filename);
+		rc = report_error(p, h, json, len, opts->filename, at_end && !p->err);
 	yajl_free(h);
 	free(p);
 	if (rc < 0) {
