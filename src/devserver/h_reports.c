@@ -3,6 +3,7 @@
 #include "handlers.h"
 #include "odata.h"
 #include "report_index.h"
+#include "wats/common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,7 @@ static int submit(ds_req *r, int xml)
 		ds_reply_error(r, 400, "%s", err);
 		goto out;
 	}
-	if (ds_validate_report(&m, body, r->body.len, r->srv->cfg.full_validation, path,
-			       sizeof(path), msg, sizeof(msg)) < 0) {
+	if (ds_validate_report(&m, path, sizeof(path), msg, sizeof(msg)) < 0) {
 invalid:;
 		json_object *o = json_object_new_object();
 		char full[700];
@@ -91,9 +91,20 @@ static int get_report(ds_req *r, int want_xml)
 		ds_reply_raw(r, 200, want_xml ? "application/xml; charset=utf-8"
 					      : "application/json; charset=utf-8", body, len);
 	} else {
-		ds_reply_error(r, 501, "report %s was submitted as %s; wats-devserver does not "
-			       "convert between WSJF and WSXF yet: fetch it with GET /api/Report/%s/%s",
-			       id, want_xml ? "WSJF" : "WSXF", want_xml ? "Wsjf" : "Wsxf", id);
+		/* Posted in the other format: convert with the project's WSXF reader/writer. */
+		char *conv = NULL, err[512];
+		size_t clen = 0;
+		int rc = want_xml ? ds_wsjf_to_wsxf(&conv, &clen, body, len, err, sizeof(err))
+				  : ds_wsxf_to_wsjf(&conv, &clen, body, len, err, sizeof(err));
+		if (rc < 0)
+			ds_reply_error(r, 501, "report %s was submitted as %s and cannot be served as "
+				       "%s (%s); fetch it with GET /api/Report/%s/%s", id,
+				       want_xml ? "WSJF" : "WSXF", want_xml ? "WSXF" : "WSJF", err,
+				       want_xml ? "Wsjf" : "Wsxf", id);
+		else
+			ds_reply_raw(r, 200, want_xml ? "application/xml; charset=utf-8"
+						      : "application/json; charset=utf-8", conv, clen);
+		wats_free(conv);
 	}
 	free(body);
 	return 0;

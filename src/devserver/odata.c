@@ -436,8 +436,6 @@ static void parse_comparison(parser *p, const ds_odata_schema *sc)
 			bind_num(p->b, v);
 		} else {
 			ds_binds_add_text(p->b, s, len);
-			if (is_eq || is_ne)
-				snprintf(opsql, sizeof(opsql), " %s ", op);
 		}
 	} else {
 		return fail(p, "expected a value ('text', number, true, false, null or a date)",

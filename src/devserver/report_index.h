@@ -78,7 +78,15 @@ int ds_report_check_model(ds_report_meta *m, const char *body, size_t len, unsig
  * start when given. On failure returns -1, with the field path in path and a sentence in msg.
  * Fills m->id with a new GUID when the report has none.
  */
-int ds_validate_report(ds_report_meta *m, const char *body, size_t len, int full, char *path,
-		       size_t pathlen, char *msg, size_t msglen);
+int ds_validate_report(ds_report_meta *m, char *path, size_t pathlen, char *msg, size_t msglen);
+
+/*
+ * Convert a stored report to the other format (report_convert.c). *out is freed with
+ * wats_free(). Returns 0, or -1 with the reason in err.
+ */
+int ds_wsjf_to_wsxf(char **out, size_t *len, const char *json, size_t jlen, char *err,
+		    size_t errlen);
+int ds_wsxf_to_wsjf(char **out, size_t *len, const char *xml, size_t xlen, char *err,
+		    size_t errlen);
 
 #endif
