@@ -48,6 +48,7 @@ typedef struct ds_server {
 	ds_faults faults;
 	ds_stats stats;
 	struct timespec started;
+	atomic_int stopping;        /* set at shutdown: injected delays end early */
 } ds_server;
 
 struct ds_route;

@@ -15,11 +15,16 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static void sleep_ms(unsigned ms)
+/* Injected latency, in slices, so that a shutdown does not wait for a long delay to end. */
+static void sleep_ms(ds_server *s, unsigned ms)
 {
-	struct timespec t = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
+	while (ms && !atomic_load(&s->stopping)) {
+		unsigned slice = ms < 50 ? ms : 50;
+		struct timespec t = { 0, (long)slice * 1000000L };
+		while (nanosleep(&t, &t) < 0 && errno == EINTR)
+			;
+		ms -= slice;
+	}
 }
 
 static size_t route_index(const ds_req *r)
@@ -158,7 +163,7 @@ static enum MHD_Result begin(ds_req *r)
 		ds_faults_decide(&s->faults, r->method, r->path, &r->plan);
 		if (r->plan.early || r->plan.action == DS_FAULT_RESET_BEFORE) {
 			if (r->plan.latency_ms)
-				sleep_ms(r->plan.latency_ms);
+				sleep_ms(r->srv, r->plan.latency_ms);
 			if (r->plan.action == DS_FAULT_RESET_BEFORE)
 				return reset_connection(r);
 			fault_reply(r);
@@ -177,7 +182,7 @@ static enum MHD_Result finish(ds_req *r)
 		return send_reply(r);
 	}
 	if (r->plan.latency_ms)
-		sleep_ms(r->plan.latency_ms);
+		sleep_ms(r->srv, r->plan.latency_ms);
 	if (r->plan.action == DS_FAULT_STATUS) {
 		fault_reply(r);
 		return send_reply(r);
@@ -309,6 +314,7 @@ int ds_server_start(ds_server *s)
 
 void ds_server_stop(ds_server *s)
 {
+	atomic_store(&s->stopping, 1);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;

@@ -360,6 +360,32 @@ static void test_restart_keeps_everything(void **state)
 	free(dir);
 }
 
+static void test_stop_does_not_wait_for_injected_latency(void **state)
+{
+	(void)state;
+	tu_devserver *s = tu_devserver_start(NULL, (const char *[]){ "--latency", "600000", NULL });
+	int fd = connect_raw(s);
+	char req[256];
+	snprintf(req, sizeof(req), "GET /api/App/Version HTTP/1.1\r\nHost: x\r\n"
+		 "Authorization: Basic %s\r\n\r\n", tu_devserver_token(s));
+	send_all(fd, req, strlen(req));
+	/* wait until the server has started delaying that request */
+	int delayed = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!delayed && ms_since(&t0) < 10000) {
+		th_resp r = th_get(s, "/_dev/faults");
+		json_object *o = th_json(&r);
+		delayed = json_object_get_int(json_object_object_get(
+			json_object_object_get(o, "injected"), "delayed"));
+		json_object_put(o);
+		th_free(&r);
+	}
+	assert_int_equal(delayed, 1);
+	tu_devserver_stop(s);  /* fails the test if this takes 10 s or more */
+	close(fd);
+}
+
 static void test_command_line_errors(void **state)
 {
 	(void)state;
@@ -393,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_slow_client_does_not_block_others),
 		cmocka_unit_test(test_many_clients_at_once),
 		cmocka_unit_test(test_restart_keeps_everything),
+		cmocka_unit_test(test_stop_does_not_wait_for_injected_latency),
 		cmocka_unit_test(test_command_line_errors),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
