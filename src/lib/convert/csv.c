@@ -1,12 +1,653 @@
-#include "convert/convert_internal.h"
-double wats__csv_detect(const wats_converter *cv, const char *name, const unsigned char *head,
-			 size_t len, char *sn, char *pn, size_t size)
+/*
+ * CSV with a mapping file (parameter mapping=FILE): the many home-made testers that write
+ * CSV. Two layouts:
+ *   layout = wide   one data row is one report; columns are header fields and measurements
+ *   layout = long   one data row is one step; rows with the same value in the `group`
+ *                   column (consecutive) form one report, header fields from its first row
+ * Mapping file lines are "key = value" (# comments). A value refers to a column by header name
+ * (Serial), by 1-based index ($3), or is a literal in double quotes ("A"). See
+ * docs/converters.md for the full list. Rows stream: a report is delivered as soon as it is
+ * complete, so memory is bounded by one report.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "convert/lines.h"
+#include "util/buf.h"
+
+#define MAX_COLS 4096
+#define MAX_MAP 512
+
+enum { K_NUMERIC, K_PASSFAIL, K_STRING, K_ACTION, K_BYCOL };
+
+typedef struct ref {
+	int col;          /* 0-based column, -1 = literal/unset */
+	char *name;       /* column name to resolve after the header row */
+	char *lit;        /* literal text */
+} ref;
+
+typedef struct stepdef {
+	char *name;
+	int kind;
+	ref type, sname, value, low, high, unit, compop, status;
+} stepdef;
+
+typedef struct mapping {
+	char delim;
+	char decimal;
+	int header, skip, wide, ragged_pad;
+	ref group;
+	char *hkeys[MAX_MAP];
+	ref hvals[MAX_MAP];
+	int nh;
+	stepdef steps[MAX_MAP];
+	int ns;
+	stepdef row;
+	int has_row;
+} mapping;
+
+typedef struct csvst {
+	wats__cctx *c;
+	mapping m;
+	char **cols;   /* header names */
+	int ncols;
+	char **f;      /* fields of the current row */
+	int nf, capf;
+	wats_buf row;  /* joined physical lines of a quoted multi-line record */
+	wats_report *r;
+	char *cur_group;
+	int any_failed, result_set;
+} csvst;
+
+static void ref_free(ref *r)
 {
-	(void)cv, (void)name, (void)head, (void)len, (void)sn, (void)pn, (void)size;
+	free(r->name);
+	free(r->lit);
+}
+
+static void map_free(mapping *m)
+{
+	for (int i = 0; i < m->nh; i++) {
+		free(m->hkeys[i]);
+		ref_free(&m->hvals[i]);
+	}
+	stepdef *all[MAX_MAP + 1];
+	int n = 0;
+	for (int i = 0; i < m->ns; i++)
+		all[n++] = &m->steps[i];
+	all[n++] = &m->row;
+	for (int i = 0; i < n; i++) {
+		stepdef *s = all[i];
+		free(s->name);
+		ref *rs[] = { &s->type, &s->sname, &s->value, &s->low, &s->high, &s->unit, &s->compop, &s->status };
+		for (size_t k = 0; k < sizeof(rs) / sizeof(rs[0]); k++)
+			ref_free(rs[k]);
+	}
+	ref_free(&m->group);
+}
+
+static int parse_ref(ref *r, const char *v)
+{
+	memset(r, 0, sizeof(*r));
+	r->col = -1;
+	if (v[0] == '"') {
+		size_t n = strlen(v);
+		r->lit = strndup(v + 1, n >= 2 && v[n - 1] == '"' ? n - 2 : n - 1);
+		return r->lit ? 0 : -1;
+	}
+	if (v[0] == '$' && isdigit((unsigned char)v[1])) {
+		r->col = atoi(v + 1) - 1;
+		return r->col >= 0 ? 0 : -1;
+	}
+	r->name = strdup(v);
+	return r->name ? 0 : -1;
+}
+
+static int set(const ref *r)
+{
+	return r->col >= 0 || r->name || r->lit;
+}
+
+/* "numeric value=Col low=$4 unit=\"V\"" */
+static int parse_stepdef(stepdef *s, char *spec, csvst *st, long line)
+{
+	ref *all[] = { &s->type, &s->sname, &s->value, &s->low, &s->high, &s->unit, &s->compop, &s->status };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		all[i]->col = -1;
+	char *save = NULL;
+	char *tok = strtok_r(spec, " \t", &save);
+	if (!tok)
+		return wats__cctx_error(st->c, WATS_EPARSE, line, 0, "mapping: step definition is empty");
+	if (!strcasecmp(tok, "numeric"))
+		s->kind = K_NUMERIC;
+	else if (!strcasecmp(tok, "passfail"))
+		s->kind = K_PASSFAIL;
+	else if (!strcasecmp(tok, "string"))
+		s->kind = K_STRING;
+	else if (!strcasecmp(tok, "action"))
+		s->kind = K_ACTION;
+	else if (!strncasecmp(tok, "type=", 5)) {
+		s->kind = K_BYCOL;
+		parse_ref(&s->type, tok + 5);
+	} else
+		return wats__cctx_error(st->c, WATS_EPARSE, line, 0,
+					"mapping: step kind '%s' is not numeric, passfail, string, action "
+					"or type=COLUMN", tok);
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		char *eq = strchr(tok, '=');
+		if (!eq)
+			return wats__cctx_error(st->c, WATS_EPARSE, line, 0, "mapping: '%s' is not key=value", tok);
+		*eq = '\0';
+		const char *k = tok, *v = eq + 1;
+		ref *r = !strcmp(k, "value") ? &s->value : !strcmp(k, "low") ? &s->low
+			 : !strcmp(k, "high") ? &s->high : !strcmp(k, "unit") ? &s->unit
+			 : !strcmp(k, "compop") ? &s->compop : !strcmp(k, "status") ? &s->status
+			 : !strcmp(k, "name") ? &s->sname : !strcmp(k, "type") ? &s->type : NULL;
+		if (!r)
+			return wats__cctx_error(st->c, WATS_EPARSE, line, 0,
+						"mapping: step key '%s' unknown (value low high unit compop "
+						"status name type)", k);
+		ref_free(r);
+		if (parse_ref(r, v) < 0)
+			return wats__error_oom();
+	}
 	return 0;
 }
+
+static int load_mapping(csvst *st, const char *path)
+{
+	mapping *m = &st->m;
+	m->delim = 0;
+	m->decimal = '.';
+	m->header = 1;
+	m->wide = 1;
+	m->group.col = -1;
+	char *text;
+	size_t len;
+	int rc = wats__read_file(&text, &len, path, 1 << 20);
+	if (rc < 0)
+		return rc;
+	long line = 0;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		line++;
+		l = wats__trim(l);
+		if (!*l || *l == '#')
+			continue;
+		char *eq = strchr(l, '=');
+		if (!eq) {
+			rc = wats__error_at(WATS_EPARSE, WATS_ERRCLASS_CONVERT, path, (int)line, 0,
+					    "%s:%ld: mapping line is not 'key = value'", path, line);
+			break;
+		}
+		*eq = '\0';
+		char *k = wats__trim(l), *v = wats__trim(eq + 1);
+		if (!strcmp(k, "delimiter"))
+			m->delim = !strcmp(v, "tab") || !strcmp(v, "\\t") ? '\t' : !strcmp(v, "auto") ? 0 : v[0];
+		else if (!strcmp(k, "decimal"))
+			m->decimal = v[0] ? v[0] : '.';
+		else if (!strcmp(k, "header"))
+			m->header = atoi(v);
+		else if (!strcmp(k, "skip"))
+			m->skip = atoi(v);
+		else if (!strcmp(k, "layout"))
+			m->wide = strcmp(v, "long") != 0;
+		else if (!strcmp(k, "ragged"))
+			m->ragged_pad = !strcmp(v, "pad");
+		else if (!strcmp(k, "group"))
+			rc = parse_ref(&m->group, v);
+		else if (!strncmp(k, "step.", 5) && m->ns < MAX_MAP) {
+			stepdef *s = &m->steps[m->ns++];
+			memset(s, 0, sizeof(*s));
+			s->name = strdup(k + 5);
+			rc = parse_stepdef(s, v, st, line);
+		} else if (!strcmp(k, "row")) {
+			m->has_row = 1;
+			rc = parse_stepdef(&m->row, v, st, line);
+		} else if (m->nh < MAX_MAP) {
+			m->hkeys[m->nh] = strdup(k);
+			rc = parse_ref(&m->hvals[m->nh++], v);
+		}
+		if (rc < 0)
+			break;
+	}
+	free(text);
+	if (!rc && !m->wide && !m->has_row)
+		rc = wats__error(WATS_EPARSE, WATS_ERRCLASS_CONVERT, "%s: layout = long needs a 'row = ...' line", path);
+	return rc;
+}
+
+static int resolve(csvst *st, ref *r, long line)
+{
+	if (!r->name)
+		return 0;
+	for (int i = 0; i < st->ncols; i++)
+		if (!strcmp(st->cols[i], r->name)) {
+			r->col = i;
+			return 0;
+		}
+	return wats__cctx_error(st->c, WATS_EPARSE, line, 0,
+				"mapping names column '%s' but the header row has no such column", r->name);
+}
+
+static int resolve_all(csvst *st, long line)
+{
+	mapping *m = &st->m;
+	int rc = resolve(st, &m->group, line);
+	for (int i = 0; i < m->nh && !rc; i++)
+		rc = resolve(st, &m->hvals[i], line);
+	stepdef *all[MAX_MAP + 1];
+	int n = 0;
+	for (int i = 0; i < m->ns; i++)
+		all[n++] = &m->steps[i];
+	if (m->has_row)
+		all[n++] = &m->row;
+	for (int i = 0; i < n && !rc; i++) {
+		ref *rs[] = { &all[i]->type, &all[i]->sname, &all[i]->value, &all[i]->low, &all[i]->high,
+			      &all[i]->unit, &all[i]->compop, &all[i]->status };
+		for (size_t k = 0; k < sizeof(rs) / sizeof(rs[0]) && !rc; k++)
+			rc = resolve(st, rs[k], line);
+	}
+	return rc;
+}
+
+static const char *val(csvst *st, const ref *r)
+{
+	if (r->lit)
+		return r->lit;
+	if (r->col >= 0 && r->col < st->nf)
+		return st->f[r->col];
+	return NULL;
+}
+
+/* Split one record; handles quotes ("" inside). Returns 0, or 1 when a quote is still open. */
+static int split(csvst *st, char *s)
+{
+	st->nf = 0;
+	char d = st->m.delim;
+	char *p = s;
+	for (;;) {
+		if (st->nf == st->capf) {
+			int cap = st->capf ? st->capf * 2 : 64;
+			if (cap > MAX_COLS)
+				return -2;
+			char **nf = realloc(st->f, (size_t)cap * sizeof(char *));
+			if (!nf)
+				return -1;
+			st->f = nf;
+			st->capf = cap;
+		}
+		char *out = p, *start = p;
+		if (*p == '"') {
+			p++;
+			for (;;) {
+				if (!*p)
+					return 1;
+				if (*p == '"' && p[1] == '"') {
+					*out++ = '"';
+					p += 2;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					*out++ = *p++;
+				}
+			}
+			while (*p && *p != d)
+				p++; /* text after the closing quote is ignored */
+		} else {
+			while (*p && *p != d)
+				p++;
+			out = p;
+		}
+		char end = *p;
+		*out = '\0';
+		st->f[st->nf++] = wats__trim(start);
+		if (!end)
+			return 0;
+		p++;
+	}
+}
+
+static int num_text(csvst *st, char *buf, size_t size, const char *v)
+{
+	if (!v || !*v)
+		return 0;
+	snprintf(buf, size, "%s", v);
+	if (st->m.decimal != '.')
+		for (char *p = buf; *p; p++)
+			if (*p == st->m.decimal)
+				*p = '.';
+	return 1;
+}
+
+static int set_num(csvst *st, wats_node *obj, const char *key, const char *v, long line, const char *what)
+{
+	char buf[128];
+	if (!num_text(st, buf, sizeof(buf), v))
+		return 0;
+	if (wats__set_num_text(st->r, obj, key, buf) == 0)
+		return 0;
+	wats__cctx_warn(st->c, line, what, "'%s' is not a number; kept as text", v);
+	return wats_node_set_string(st->r, obj, key, v);
+}
+
+static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long line)
+{
+	wats_step *root = wats_report_root(st->r), *s;
+	const char *name = set(&d->sname) ? val(st, &d->sname) : fallback_name;
+	if (!name || !*name)
+		name = "Step";
+	int kind = d->kind;
+	if (kind == K_BYCOL) {
+		const char *t = val(st, &d->type);
+		if (!t || !*t)
+			return 0;
+		kind = !strcasecmp(t, "numeric") || !strcasecmp(t, "NumericLimitTest") || !strcasecmp(t, "ET_NLT")
+			       ? K_NUMERIC
+		       : !strcasecmp(t, "passfail") || !strcasecmp(t, "PassFailTest") || !strcasecmp(t, "ET_PFT")
+			       ? K_PASSFAIL
+		       : !strcasecmp(t, "string") || !strcasecmp(t, "StringValueTest") || !strcasecmp(t, "ET_SVT")
+			       ? K_STRING : K_ACTION;
+	}
+	const char *v = val(st, &d->value);
+	const char *sttext = val(st, &d->status);
+	wats_status status = sttext && *sttext ? wats_status_parse(sttext) : WATS_STATUS_NONE;
+	if (sttext && *sttext && status == WATS_STATUS_NONE)
+		wats__cctx_warn(st->c, line, name, "status '%s' not recognised; evaluated from the limits", sttext);
+	int rc;
+	wats_meas *m = NULL;
+	if (kind == K_NUMERIC) {
+		if (!v || !*v) /* an empty cell: the measurement was not taken */
+			return 0;
+		const char *ops = val(st, &d->compop), *lo = val(st, &d->low), *hi = val(st, &d->high);
+		wats_compop op = ops && *ops ? wats_compop_parse(ops)
+				 : lo && *lo && hi && *hi ? WATS_COMP_GELE : lo && *lo ? WATS_COMP_GE
+				 : hi && *hi ? WATS_COMP_LE : WATS_COMP_LOG;
+		if (op == WATS_COMP_UNKNOWN) {
+			wats__cctx_warn(st->c, line, name, "operator '%s' not known; LOG used", ops);
+			op = WATS_COMP_LOG;
+		}
+		const char *unit = val(st, &d->unit);
+		rc = wats_step_add(&s, root, WATS_STEP_NUMERIC, name);
+		if (!rc)
+			rc = wats_step_add_numeric(&m, s, NULL, 0, op, 0, 0, unit && *unit ? unit : NULL);
+		if (!rc)
+			rc = set_num(st, m, "value", v, line, name);
+		/* LE/LT with only a high column: the single limit lives in lowLimit. */
+		if (!rc && wats_compop_limits(op) == 1)
+			rc = set_num(st, m, "lowLimit", lo && *lo ? lo : hi, line, name);
+		if (!rc && wats_compop_limits(op) == 2) {
+			rc = set_num(st, m, "lowLimit", lo, line, name);
+			if (!rc)
+				rc = set_num(st, m, "highLimit", hi, line, name);
+		}
+	} else if (kind == K_PASSFAIL) {
+		if (!v || !*v)
+			return 0;
+		int pass = !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "pass") ||
+			   !strcasecmp(v, "passed") || !strcasecmp(v, "ok") || !strcasecmp(v, "P");
+		rc = wats_step_add(&s, root, WATS_STEP_PASSFAIL, name);
+		if (!rc)
+			rc = wats_step_add_passfail(&m, s, NULL, pass);
+		if (!rc && status == WATS_STATUS_NONE)
+			status = pass ? WATS_STATUS_PASSED : WATS_STATUS_FAILED;
+	} else if (kind == K_STRING) {
+		if (!v)
+			return 0;
+		const char *ops = val(st, &d->compop), *lim = val(st, &d->low);
+		wats_compop op = ops && *ops ? wats_compop_parse(ops) : lim ? WATS_COMP_CASESENSIT : WATS_COMP_LOG;
+		if (op == WATS_COMP_UNKNOWN)
+			op = WATS_COMP_LOG;
+		rc = wats_step_add(&s, root, WATS_STEP_STRING, name);
+		if (!rc)
+			rc = wats_step_add_string(&m, s, NULL, v, op, lim);
+	} else {
+		rc = wats_step_add(&s, root, WATS_STEP_ACTION, name);
+		if (!rc && status == WATS_STATUS_NONE)
+			status = WATS_STATUS_DONE;
+	}
+	if (rc < 0)
+		return rc;
+	if (status == WATS_STATUS_NONE && m)
+		status = wats_meas_evaluate(m);
+	if (m)
+		rc = wats_meas_set_status(m, status);
+	if (!rc)
+		rc = wats_step_set_status(s, status);
+	if (status == WATS_STATUS_FAILED || status == WATS_STATUS_ERROR)
+		st->any_failed = 1;
+	return rc;
+}
+
+static int header_fields(csvst *st, long line)
+{
+	mapping *m = &st->m;
+	wats_report *r = st->r;
+	wats_node *info = wats_report_info(r);
+	int rc = 0;
+	for (int i = 0; i < m->nh && !rc; i++) {
+		const char *k = m->hkeys[i], *v = val(st, &m->hvals[i]);
+		if (!v || !*v)
+			continue;
+		if (!strcmp(k, "sn"))
+			rc = wats_report_set_sn(r, v);
+		else if (!strcmp(k, "pn"))
+			rc = wats_report_set_pn(r, v);
+		else if (!strcmp(k, "rev"))
+			rc = wats_report_set_rev(r, v);
+		else if (!strcmp(k, "processCode")) {
+			char *end;
+			long code = strtol(v, &end, 10);
+			if (*end)
+				wats__cctx_warn(st->c, line, k, "processCode '%s' is not an integer; ignored", v);
+			else
+				rc = wats_report_set_process_code(r, (int)code);
+		} else if (!strcmp(k, "result")) {
+			wats_status s = wats_status_parse(v);
+			if (s == WATS_STATUS_NONE || s == WATS_STATUS_SKIPPED)
+				wats__cctx_warn(st->c, line, k, "result '%s' not recognised; derived from the steps", v);
+			else {
+				rc = wats_report_set_result(r, s);
+				st->result_set = 1;
+			}
+		} else if (!strcmp(k, "start")) {
+			if (wats_report_set_start_text(r, v) < 0) {
+				wats__cctx_warn(st->c, line, k, "start '%s' has no UTC offset or does not parse; "
+						"kept as written", v);
+				rc = wats_node_set_string(r, wats_report_node(r), "start", v);
+			}
+		} else if (!strcmp(k, "operator"))
+			rc = wats_report_set_operator(r, v);
+		else if (!strcmp(k, "station") || !strcmp(k, "machineName"))
+			rc = wats_report_set_machine_name(r, v);
+		else if (!strcmp(k, "location"))
+			rc = wats_report_set_location(r, v);
+		else if (!strcmp(k, "purpose"))
+			rc = wats_report_set_purpose(r, v);
+		else if (!strcmp(k, "batchSN") || !strcmp(k, "fixtureId") || !strcmp(k, "comment") ||
+			 !strcmp(k, "errorMessage"))
+			rc = wats_node_set_string(r, info, k, v);
+		else if (!strcmp(k, "execTime") || !strcmp(k, "errorCode") || !strcmp(k, "testSocketIndex"))
+			rc = set_num(st, info, k, v, line, k);
+		else if (!strncmp(k, "misc.", 5))
+			rc = wats_report_add_misc_info(NULL, r, k + 5, v);
+		else if (!strcmp(k, "sequenceName") || !strcmp(k, "sequenceVersion"))
+			rc = wats_step_set_seq_call(wats_report_root(r), NULL,
+						    !strcmp(k, "sequenceName") ? v : NULL,
+						    !strcmp(k, "sequenceVersion") ? v : NULL);
+		else
+			wats__cctx_warn(st->c, line, k, "mapping key '%s' unknown; ignored", k);
+	}
+	return rc;
+}
+
+static int finish(csvst *st)
+{
+	if (!st->r)
+		return 0;
+	wats_report *r = st->r;
+	st->r = NULL;
+	if (!st->result_set)
+		wats_report_set_result(r, st->any_failed ? WATS_STATUS_FAILED : WATS_STATUS_PASSED);
+	wats_step_set_status(wats_report_root(r), wats_report_result(r));
+	return wats__cctx_emit(st->c, r);
+}
+
+static int begin(csvst *st, long line)
+{
+	int rc = wats__new_uut(&st->r, st->c);
+	st->any_failed = st->result_set = 0;
+	return rc ? rc : header_fields(st, line);
+}
+
+static int data_row(csvst *st, long line)
+{
+	mapping *m = &st->m;
+	int rc = 0;
+	if (m->wide) {
+		if ((rc = begin(st, line)) < 0)
+			return rc;
+		for (int i = 0; i < m->ns && !rc; i++)
+			rc = add_step(st, &m->steps[i], m->steps[i].name, line);
+		return rc ? rc : finish(st);
+	}
+	const char *g = set(&m->group) ? val(st, &m->group) : "";
+	if (!g)
+		g = "";
+	if (st->r && st->cur_group && strcmp(st->cur_group, g)) {
+		if ((rc = finish(st)) < 0)
+			return rc;
+	}
+	if (!st->r) {
+		free(st->cur_group);
+		st->cur_group = strdup(g);
+		if ((rc = begin(st, line)) < 0)
+			return rc;
+	}
+	return add_step(st, &m->row, NULL, line);
+}
+
 int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 {
 	(void)cv;
-	return wats__cctx_error(c, WATS_EUNSUPPORTED, 0, 0, "not implemented yet");
+	const char *mpath = wats__cctx_param(c, "mapping");
+	if (!mpath)
+		return wats__cctx_error(c, WATS_EINVAL, 0, 0,
+					"the csv converter needs a mapping file: --param mapping=FILE "
+					"(see docs/converters.md)");
+	csvst *st = calloc(1, sizeof(*st));
+	if (!st)
+		return wats__error_oom();
+	st->c = c;
+	int rc = load_mapping(st, mpath);
+	wats__lines l;
+	wats__lines_init(&l, c);
+	char *line;
+	size_t len;
+	long rec_line = 0;
+	int skipped = 0, have_header = !st->m.header;
+	while (!rc && (rc = wats__lines_next(&l, &line, &len)) == 1) {
+		rc = 0;
+		if (skipped < st->m.skip) {
+			skipped++;
+			continue;
+		}
+		if (!st->row.len)
+			rec_line = l.line;
+		if (st->row.len)
+			wats__buf_putc(&st->row, '\n');
+		if (wats__buf_put(&st->row, line, len) < 0) {
+			rc = wats__error_oom();
+			break;
+		}
+		if (st->row.len > WATS__MAX_LINE) {
+			rc = wats__cctx_error(c, WATS_ELIMIT, rec_line, 0, "record longer than %zu bytes "
+					      "(an unclosed quote?)", (size_t)WATS__MAX_LINE);
+			break;
+		}
+		if (!st->row.len || !*wats__trim(st->row.ptr)) {
+			wats__buf_clear(&st->row);
+			continue;
+		}
+		if (!st->m.delim) {
+			const char *p = st->row.ptr;
+			st->m.delim = strchr(p, '\t') ? '\t' : strchr(p, ';') ? ';' : ',';
+		}
+		/* split works on a copy: a record continued on the next line is re-split whole */
+		char *copy = strdup(st->row.ptr);
+		if (!copy) {
+			rc = wats__error_oom();
+			break;
+		}
+		int sp = split(st, copy);
+		if (sp == 1) {
+			free(copy);
+			continue; /* quote open: the record goes on */
+		}
+		if (sp < 0) {
+			free(copy);
+			rc = sp == -2 ? wats__cctx_error(c, WATS_ELIMIT, rec_line, 0, "more than %d columns", MAX_COLS)
+				      : wats__error_oom();
+			break;
+		}
+		if (!have_header) {
+			st->cols = calloc((size_t)st->nf, sizeof(char *));
+			st->ncols = st->nf;
+			for (int i = 0; st->cols && i < st->nf; i++)
+				st->cols[i] = strdup(st->f[i]);
+			free(copy);
+			wats__buf_clear(&st->row);
+			have_header = 1;
+			rc = st->cols ? resolve_all(st, rec_line) : wats__error_oom();
+			continue;
+		}
+		if (st->ncols && st->nf != st->ncols && !st->m.ragged_pad) {
+			rc = wats__cctx_error(c, WATS_EPARSE, rec_line, 0,
+					      "row has %d fields, the header has %d (rule ragged-row; set "
+					      "'ragged = pad' in the mapping to accept short rows)",
+					      st->nf, st->ncols);
+			free(copy);
+			break;
+		}
+		rc = data_row(st, rec_line);
+		if (rc == WATS_EINVAL)
+			rc = wats__cctx_error(c, WATS_EPARSE, rec_line, 0, "%s", wats_error_last()->message);
+		free(copy);
+		wats__buf_clear(&st->row);
+	}
+	if (rc == 0 && st->row.len)
+		rc = wats__cctx_error(c, WATS_EPARSE, rec_line, 0, "truncated: a quoted field is not closed");
+	if (rc == 0)
+		rc = finish(st);
+	if (rc == 0 && !have_header)
+		rc = wats__cctx_error(c, WATS_EPARSE, 0, 0, "no header row: the file is empty");
+	wats_report_free(st->r);
+	wats__lines_free(&l);
+	for (int i = 0; i < st->ncols; i++)
+		free(st->cols[i]);
+	free(st->cols);
+	free(st->f);
+	free(st->cur_group);
+	wats__buf_dispose(&st->row);
+	map_free(&st->m);
+	free(st);
+	return rc < 0 ? rc : 0;
+}
+
+double wats__csv_detect(const wats_converter *cv, const char *name, const unsigned char *head,
+			size_t len, char *sn, char *pn, size_t size)
+{
+	(void)cv, (void)sn, (void)pn, (void)size;
+	char ext[16];
+	wats__ext(ext, sizeof(ext), name);
+	if (strcmp(ext, "csv") || !len)
+		return 0;
+	/* A mapping is needed to convert; detection only says "this is CSV". */
+	const char *nl = memchr(head, '\n', len);
+	size_t n = nl ? (size_t)(nl - (const char *)head) : len;
+	return memchr(head, ',', n) || memchr(head, ';', n) || memchr(head, '\t', n) ? 0.3 : 0.1;
 }
