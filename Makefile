@@ -14,9 +14,10 @@ build: deps
 	@cmake -S . -B $(BUILD)/release $(CMAKE_G) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)/release -j $(JOBS)
 
-# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the tests labelled
-# 'valgrind' again under valgrind memcheck (ASan and valgrind cannot share one binary).
-check: check-valgrind check-asan
+# The tests labelled 'valgrind' under valgrind memcheck, those labelled 'tsan' under
+# ThreadSanitizer, then the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# (the three cannot share one binary; the full run comes last so its summary closes the log).
+check: check-valgrind check-tsan check-asan
 
 check-asan: deps
 	@cmake -S . -B $(BUILD)/asan $(CMAKE_G) -DCMAKE_BUILD_TYPE=Debug -DWATS_SANITIZE=ON >/dev/null

@@ -17,3 +17,10 @@ if [ -f "$fixture" ]; then
 else
 	echo "bench: report model skipped: no fixture at $fixture"
 fi
+
+# ---- HTTP client (against a real wats-devserver, beside a bare libcurl loop) ----
+if [ -x "$build/bench/http_bench" ] && [ -x "$build/src/devserver/wats-devserver" ] && [ -f "$fixture" ]; then
+	"$build/bench/http_bench" "$build/src/devserver/wats-devserver" "$fixture" 1000
+else
+	echo "bench: HTTP client skipped (needs http_bench, wats-devserver and the fixture)"
+fi

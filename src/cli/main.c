@@ -24,7 +24,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: wats <command> [options] [args]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %-28s %s\n", commands[i].name, commands[i].usage, commands[i].summary);
+		fprintf(out, "  %-16s %-36s %s\n", commands[i].name, commands[i].usage, commands[i].summary);
 	fprintf(out,
 		"\nexit codes:\n"
 		"  0  success\n"
