@@ -298,6 +298,8 @@ int ds_server_start(ds_server *s)
 		  (intptr_t)s->cfg.threads, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
+	/* Before the daemon starts: handlers read it from their threads. */
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
 				     MHD_OPTION_END);
 	freeaddrinfo(ai);
@@ -308,7 +310,6 @@ int ds_server_start(ds_server *s)
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : s->cfg.port;
-	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	return 0;
 }
 
