@@ -95,6 +95,8 @@ char *wats__trim(char *s);
 int wats__strcaseeq(const char *a, const char *b);
 /** A new report for converters that build (import mode, no default root steps touched). */
 int wats__new_uut(wats_report **out, wats__cctx *c);
+/** Give a report without "id" a fresh one (WSJF default: a random GUID). */
+int wats__ensure_id(wats_report *r);
 /** Parse a double from text: decimal, 0x hex, inf/nan words; 0 or -1. */
 int wats__parse_double(const char *s, double *out);
 /** Store a number member keeping the text when it is valid JSON, else via the double. */

@@ -534,6 +534,20 @@ int wats_convert_detect_buffer(wats_detection *out, const wats_converters *reg,
 	memset(out, 0, sizeof(*out));
 	if (len > WATS_DETECT_HEAD)
 		len = WATS_DETECT_HEAD;
+	/* UTF-16 with a BOM: detection looks at ASCII text, so narrow the head first. */
+	const unsigned char *b = data;
+	if (len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
+		unsigned char *narrow = malloc(len / 2 + 1);
+		if (!narrow)
+			return wats__error_oom();
+		size_t n = 0, lo = b[0] == 0xFF ? 0 : 1;
+		for (size_t i = 2; i + 1 < len; i += 2)
+			narrow[n++] = b[i + 1 - lo] == 0 && b[i + lo] < 0x80 ? b[i + lo] : '?';
+		narrow[n] = '\0';
+		int rc = wats_convert_detect_buffer(out, reg, name, narrow, n);
+		free(narrow);
+		return rc;
+	}
 	for (size_t i = 0; i < reg->n; i++) {
 		wats_converter *cv = reg->items[i];
 		char sn[101] = "", pn[101] = "";

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "convert/convert_internal.h"
+#include "util/uuid.h"
 
 int wats__strcaseeq(const char *a, const char *b)
 {
@@ -234,4 +235,14 @@ int wats__new_uut(wats_report **out, wats__cctx *c)
 	if ((v = wats__cctx_param(c, "purpose")))
 		wats_report_set_purpose(r, v);
 	return 0;
+}
+
+int wats__ensure_id(wats_report *r)
+{
+	if (wats_report_id(r))
+		return 0;
+	char id[37];
+	if (wats__uuid_v4(id) < 0)
+		return wats__error(WATS_ERROR, WATS_ERRCLASS_OS, "cannot make a report id");
+	return wats_report_set_id(r, id);
 }

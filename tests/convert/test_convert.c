@@ -1,0 +1,542 @@
+/* Converters: WSJF/WSXF round trips on the shared fixtures, the hand-written samples of every
+ * format, bad input, detection, the conversion log, plugins and external commands. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wats/wats.h"
+
+typedef struct sink {
+	wats_report *r[16];
+	size_t n;
+	int stop_after;
+} sink;
+
+static int collect(wats_report *r, void *payload)
+{
+	sink *s = payload;
+	if (s->n < 16)
+		s->r[s->n++] = r;
+	else
+		wats_report_free(r);
+	if (s->stop_after && (int)s->n >= s->stop_after)
+		return -42;
+	return 0;
+}
+
+static void sink_free(sink *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		wats_report_free(s->r[i]);
+	s->n = 0;
+}
+
+static wats_converters *reg(void)
+{
+	wats_converters *c = NULL;
+	assert_int_equal(wats_converters_new(&c), 0);
+	return c;
+}
+
+static int convert(sink *s, wats_converters *c, const char *path, const char *from,
+		   const char *const *params, wats_conversion_log *log)
+{
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = from;
+	o.params = params;
+	o.log = log;
+	return wats_convert_file(NULL, c, path, &o, collect, s);
+}
+
+static char *write_wsjf(const wats_report *r)
+{
+	char *out = NULL;
+	assert_int_equal(wats_report_write(&out, NULL, r, 0), 0);
+	return out;
+}
+
+/* Same JSON value: objects as key sets, numbers by their text, null distinct from absent. */
+static int node_equal(const wats_node *a, const wats_node *b)
+{
+	if (wats_node_kind_of(a) != wats_node_kind_of(b))
+		return 0;
+	char ta[128], tb[128];
+	switch (wats_node_kind_of(a)) {
+	case WATS_NODE_NULL: return 1;
+	case WATS_NODE_BOOL: return wats_node_bool(a) == wats_node_bool(b);
+	case WATS_NODE_NUMBER:
+		wats_node_number_text(ta, sizeof(ta), a);
+		wats_node_number_text(tb, sizeof(tb), b);
+		return !strcmp(ta, tb);
+	case WATS_NODE_STRING: return !strcmp(wats_node_string(a, NULL), wats_node_string(b, NULL));
+	case WATS_NODE_ARRAY:
+		if (wats_node_count(a) != wats_node_count(b))
+			return 0;
+		for (wats_node *x = wats_node_first(a), *y = wats_node_first(b); x; x = wats_node_next(x), y = wats_node_next(y))
+			if (!node_equal(x, y))
+				return 0;
+		return 1;
+	case WATS_NODE_OBJECT:
+		if (wats_node_count(a) != wats_node_count(b))
+			return 0;
+		for (wats_node *x = wats_node_first(a); x; x = wats_node_next(x)) {
+			wats_node *y = wats_node_get(b, wats_node_key(x));
+			if (!y || !node_equal(x, y)) {
+				print_error("differs at member '%s'\n", wats_node_key(x));
+				return 0;
+			}
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* WSJF -> WSXF -> WSJF gives back the same document (the same bytes when the input had the
+ * export's key order). */
+static void wsxf_roundtrip(const wats_report *orig)
+{
+	char *x = NULL;
+	size_t xl = 0;
+	assert_int_equal(wats_report_to_wsxf(&x, &xl, orig), 0);
+	wats_converters *c = reg();
+	sink s = { { 0 }, 0, 0 };
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "wsxf";
+	int rc = wats_convert_buffer(NULL, c, "rt.xml", x, xl, &o, collect, &s);
+	if (rc)
+		fail_msg("%s", wats_error_last()->message);
+	assert_int_equal(s.n, 1);
+	char *a = write_wsjf(orig), *b = write_wsjf(s.r[0]);
+	if (strcmp(a, b))
+		assert_true(node_equal(wats_report_node((wats_report *)orig), wats_report_node(s.r[0])));
+	wats_free(a), wats_free(b), wats_free(x);
+	sink_free(&s);
+	wats_converters_free(c);
+}
+
+static void test_fixture_roundtrip(void **state)
+{
+	(void)state;
+	const char *names[] = { "new_report_example.json", "uur_example.json" };
+	for (size_t i = 0; i < 2; i++) {
+		wats_report *r = NULL;
+		assert_int_equal(wats_report_read_file(&r, tu_fixture(names[i]), NULL), 0);
+		wsxf_roundtrip(r);
+		wats_report_free(r);
+	}
+}
+
+static void test_edge_roundtrip(void **state)
+{
+	(void)state;
+	/* Values WSXF attributes cannot carry exactly: they travel in the extension. */
+	const char *json =
+		"{\"type\":\"T\",\"id\":\"ABCDEF00-0000-4000-8000-000000000000\",\"pn\":\"p\",\"sn\":\"s\","
+		"\"rev\":\"\",\"processCode\":\"10\",\"result\":\"X\",\"custom\":{\"a\":[1,null]},"
+		"\"uut\":{\"user\":\"u\",\"comment\":\"ctl\\u0001char\",\"execTime\":\"NaN\"},"
+		"\"miscInfos\":[{\"description\":\"d\",\"text\":\"\"}],"
+		"\"root\":{\"stepType\":\"SequenceCall\",\"name\":\"tab\\there\\r\\nline\",\"group\":\"Main\","
+		"\"status\":\"P\",\"loop\":null,\"steps\":[{\"stepType\":\"ET_NLT\",\"name\":\"n\",\"status\":\"P\","
+		"\"numericMeas\":[{\"value\":\"12.5\",\"unit\":\"\",\"compOp\":\"GELE\",\"lowLimit\":1e3,"
+		"\"highLimit\":-0.0}],\"steps\":[]},{\"stepType\":\"Action\",\"name\":\"a\",\"status\":\"D\","
+		"\"chart\":{\"chartType\":\"Line\",\"series\":[]},\"extra\":true}]}}";
+	wats_report *r = NULL;
+	assert_int_equal(wats_report_parse(&r, json, strlen(json), NULL), 0);
+	wsxf_roundtrip(r);
+	wats_report_free(r);
+}
+
+static void test_wsxf_sample(void **state)
+{
+	(void)state;
+	wats_converters *c = reg();
+	sink s = { { 0 }, 0, 0 };
+	wats_conversion_log *log = NULL;
+	wats_conversion_log_new(&log);
+	assert_int_equal(convert(&s, c, tu_data("wsxf/all_steps.xml"), NULL, NULL, log), 0);
+	assert_string_equal(wats_conversion_log_converter(log), "wsxf");
+	assert_int_equal(s.n, 1);
+	wats_report *r = s.r[0];
+	assert_string_equal(wats_report_id(r), "33a2d408-3fc8-480b-b554-6866c77fd91c");
+	assert_int_equal(wats_report_result(r), WATS_STATUS_FAILED);
+	assert_int_equal(wats_report_validate(r, NULL), 0);
+	wats_step *root = wats_report_root(r);
+	assert_int_equal(wats_step_count(root), 16);
+	/* every operator of the multi numeric step */
+	wats_step *rails = wats_step_next(wats_step_next(wats_step_first_child(root)));
+	assert_string_equal(wats_step_name(rails), "Rails");
+	assert_int_equal(wats_step_meas_count(rails), 15);
+	for (size_t i = 0; i < 15; i++) {
+		wats_meas *m = wats_step_meas_at(rails, i);
+		assert_int_equal(wats_meas_compop(m), wats_compop_parse(wats_meas_name(m)));
+	}
+	/* Units="" is null; "1E-05" keeps its text; NaN is the string */
+	char num[64];
+	wats_node *ne = wats_step_meas_at(rails, 1);
+	assert_int_equal(wats_node_kind_of(wats_node_get(ne, "unit")), WATS_NODE_NULL);
+	assert_int_equal(wats_node_number_text(num, sizeof(num), wats_node_get(wats_step_meas_at(rails, 13), "value")), 0);
+	assert_string_equal(num, "1E-05");
+	assert_string_equal(wats_node_get_string(wats_step_meas_at(rails, 14), "value"), "NaN");
+	/* UUT comment with a newline, misc numeric, loop, chart, attachment */
+	assert_string_equal(wats_node_get_string(wats_report_info(r), "comment"),
+			    "First line\nsecond line with < and >");
+	wats_node *misc = wats_node_at(wats_node_get(wats_report_node(r), "miscInfos"), 1);
+	assert_int_equal(wats_node_kind_of(wats_node_get(misc, "text")), WATS_NODE_NULL);
+	wats_step *st = wats_step_first_child(root);
+	while (st && strcmp(wats_step_name(st), "Loop body"))
+		st = wats_step_next(st);
+	assert_non_null(st);
+	int64_t v;
+	assert_int_equal(wats_node_int(&v, wats_node_get(wats_node_get(st, "loop"), "num")), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(wats_node_kind_of(wats_node_get(wats_node_get(st, "loop"), "idx")), WATS_NODE_NULL);
+	assert_int_equal(wats_node_kind_of(wats_node_get(wats_node_get(st, "seqCall"), "version")), WATS_NODE_STRING);
+	while (st && strcmp(wats_step_name(st), "Sweep"))
+		st = wats_step_next(st);
+	wats_node *series = wats_node_at(wats_node_get(wats_node_get(st, "chart"), "series"), 0);
+	assert_string_equal(wats_node_get_string(series, "xdata"), "10;100;1000");
+	st = wats_step_next(st);
+	assert_string_equal(wats_node_get_string(wats_node_get(st, "attachment"), "data"), "aGVsbG8=");
+	/* and it survives WSJF -> WSXF -> WSJF */
+	wsxf_roundtrip(r);
+	sink_free(&s);
+	/* UUR and two reports in one document */
+	assert_int_equal(convert(&s, c, tu_data("wsxf/uur.xml"), NULL, NULL, NULL), 0);
+	assert_int_equal(wats_report_get_type(s.r[0]), WATS_REPORT_UUR);
+	assert_int_equal(wats_report_validate(s.r[0], NULL), 0);
+	wsxf_roundtrip(s.r[0]);
+	sink_free(&s);
+	assert_int_equal(convert(&s, c, tu_data("wsxf/two_reports.xml"), NULL, NULL, NULL), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(wats_report_sn(s.r[1]), "S2");
+	sink_free(&s);
+	/* the callback stops the stream */
+	s.stop_after = 1;
+	assert_int_equal(convert(&s, c, tu_data("wsxf/two_reports.xml"), NULL, NULL, NULL), -42);
+	assert_int_equal(s.n, 1);
+	sink_free(&s);
+	wats_conversion_log_free(log);
+	wats_converters_free(c);
+}
+
+static void expect_error(wats_converters *c, const char *rel, const char *from, int code,
+			 const char *needle, const char *const *params)
+{
+	sink s = { { 0 }, 0, 0 };
+	int rc = convert(&s, c, tu_data(rel), from, params, NULL);
+	const char *msg = wats_error_last()->message;
+	if (rc != code || !strstr(msg, needle))
+		fail_msg("%s: rc %d (want %d), message '%s' (want '%s')", rel, rc, code, msg, needle);
+	const char *base = strrchr(rel, '/') + 1;
+	if (!strstr(msg, base))
+		fail_msg("%s: the message does not name the file: %s", rel, msg);
+	sink_free(&s);
+}
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	wats_converters *c = reg();
+	expect_error(c, "wsxf/bad/entity_bomb.xml", NULL, WATS_ELIMIT, "no-entities", NULL);
+	expect_error(c, "wsxf/bad/truncated.xml", NULL, WATS_EPARSE, "truncated", NULL);
+	expect_error(c, "wsxf/bad/deep.xml", NULL, WATS_ELIMIT, "max-depth", NULL);
+	expect_error(c, "wsxf/bad/huge_attr.xml", NULL, WATS_ELIMIT, "max-attribute", NULL);
+	expect_error(c, "wsxf/bad/truncated.xml", NULL, WATS_EPARSE, ":5:", NULL);
+	expect_error(c, "wstf/bad/utf16.txt", "wstf", WATS_EPARSE, "UTF-16", NULL);
+	expect_error(c, "wstf/bad/no_header.txt", "wstf", WATS_EPARSE, "--Header-Start--", NULL);
+	const char *p[] = { NULL, NULL };
+	char mp[4096];
+	snprintf(mp, sizeof(mp), "mapping=%s", tu_data("csv/wide.map"));
+	p[0] = mp;
+	expect_error(c, "csv/ragged.csv", "csv", WATS_EPARSE, "ragged-row", p);
+	expect_error(c, "csv/ragged.csv", "csv", WATS_EPARSE, ":2:", p);
+	expect_error(c, "csv/wide.csv", "csv", WATS_EINVAL, "mapping", NULL);
+	expect_error(c, "wsjf/truncated.json", "wsjf", WATS_EPARSE, "truncated", NULL);
+	/* encodings that work */
+	sink s = { { 0 }, 0, 0 };
+	assert_int_equal(convert(&s, c, tu_data("wsxf/bad/utf16.xml"), NULL, NULL, NULL), 0);
+	assert_int_equal(convert(&s, c, tu_data("wsxf/bad/bom.xml"), NULL, NULL, NULL), 0);
+	assert_int_equal(convert(&s, c, tu_data("wsxf/bad/latin1.xml"), NULL, NULL, NULL), 0);
+	assert_string_equal(wats_report_sn(s.r[4]), "S\xc3\xb8" "1");
+	sink_free(&s);
+	wats_converters_free(c);
+}
+
+static void test_wstf(void **state)
+{
+	(void)state;
+	wats_converters *c = reg();
+	sink s = { { 0 }, 0, 0 };
+	assert_int_equal(convert(&s, c, tu_data("wstf/all_steps.txt"), NULL, NULL, NULL), 0);
+	assert_int_equal(s.n, 1);
+	wats_report *r = s.r[0];
+	assert_int_equal(wats_report_validate(r, NULL), 0);
+	assert_int_equal(wats_report_result(r), WATS_STATUS_FAILED);
+	wats_step *seq = wats_step_first_child(wats_report_root(r));
+	/* 15 single numeric steps, one per operator, in the order of wats_compop */
+	wats_step *st = wats_step_first_child(seq);
+	for (int i = 0; i < 15; i++, st = wats_step_next(st))
+		assert_int_equal(wats_meas_compop(wats_step_meas_at(st, 0)), wats_compop_parse(wats_step_name(st)));
+	assert_string_equal(wats_step_type(st), "ET_MNLT");
+	assert_int_equal(wats_step_meas_count(st), 3);
+	char num[64];
+	wats_step *gele = wats_step_first_child(seq);
+	for (int i = 0; i < 9; i++)
+		gele = wats_step_next(gele);
+	assert_int_equal(wats_node_number_text(num, sizeof(num), wats_node_get(wats_step_meas_at(gele, 0), "value")), 0);
+	assert_string_equal(num, "12.0500"); /* the text as written */
+	wsxf_roundtrip(r);
+	sink_free(&s);
+	assert_int_equal(convert(&s, c, tu_data("wstf/two_uuts.txt"), NULL, NULL, NULL), 0);
+	assert_int_equal(s.n, 2);
+	sink_free(&s);
+	wats_converters_free(c);
+}
+
+static void test_atml(void **state)
+{
+	(void)state;
+	wats_converters *c = reg();
+	const char *params[] = { "location=Lab", "purpose=Test", "utcOffset=+02:00", NULL };
+	const char *fx[] = { "atml/atml-2.02.xml", "atml/atml-5.00.xml", "atml/atml-6.01.xml" };
+	for (int i = 0; i < 3; i++) {
+		sink s = { { 0 }, 0, 0 };
+		assert_int_equal(convert(&s, c, tu_fixture(fx[i]), NULL, params, NULL), 0);
+		assert_int_equal(s.n, 1);
+		assert_string_equal(wats_report_sn(s.r[0]), "123456789");
+		assert_string_equal(wats_report_pn(s.r[0]), "Ragnar123");
+		assert_int_equal(wats_report_result(s.r[0]), WATS_STATUS_FAILED);
+		assert_true(wats_step_count(wats_report_root(s.r[0])) > 20);
+		wsxf_roundtrip(s.r[0]);
+		sink_free(&s);
+	}
+	const char *mine[] = { "atml/all_steps-2.02.xml", "atml/all_steps-5.00.xml", "atml/all_steps-6.01.xml" };
+	for (int i = 0; i < 3; i++) {
+		sink s = { { 0 }, 0, 0 };
+		assert_int_equal(convert(&s, c, tu_data(mine[i]), NULL, params, NULL), 0);
+		assert_int_equal(s.n, i == 0 ? 1 : 2);
+		wats_report *r = s.r[0];
+		assert_int_equal(wats_report_validate(r, NULL), 0);
+		assert_string_equal(wats_report_start(r), "2026-02-01T10:00:00.125+01:00");
+		wats_step *rails = wats_step_next(wats_step_first_child(wats_report_root(r)));
+		assert_string_equal(wats_step_type(rails), "ET_MNLT");
+		assert_int_equal(wats_step_meas_count(rails), 5);
+		assert_int_equal(wats_meas_compop(wats_step_meas_at(rails, 1)), WATS_COMP_GTLT);
+		assert_int_equal(wats_meas_compop(wats_step_meas_at(rails, 2)), WATS_COMP_LT);
+		double lo;
+		assert_int_equal(wats_node_number(&lo, wats_node_get(wats_step_meas_at(rails, 3), "lowLimit")), 0);
+		assert_true(lo > 9.49 && lo < 9.51);
+		wats_step *checks = wats_step_next(rails);
+		wats_step *fw = wats_step_next(wats_step_first_child(checks));
+		assert_int_equal(wats_meas_compop(wats_step_meas_at(fw, 0)), WATS_COMP_IGNORECASE);
+		wsxf_roundtrip(r);
+		sink_free(&s);
+	}
+	wats_converters_free(c);
+}
+
+static void test_csv(void **state)
+{
+	(void)state;
+	wats_converters *c = reg();
+	char mp[4096];
+	snprintf(mp, sizeof(mp), "mapping=%s", tu_data("csv/wide.map"));
+	const char *p[] = { mp, NULL };
+	sink s = { { 0 }, 0, 0 };
+	assert_int_equal(convert(&s, c, tu_data("csv/wide.csv"), NULL, p, NULL), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(wats_report_sn(s.r[2]), "SN,003");
+	assert_string_equal(wats_report_operator(s.r[2]), "bob \"the\" tester");
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(wats_report_validate(s.r[i], NULL), 0);
+	assert_int_equal(wats_report_result(s.r[0]), WATS_STATUS_PASSED);
+	assert_int_equal(wats_report_result(s.r[1]), WATS_STATUS_FAILED);
+	sink_free(&s);
+	snprintf(mp, sizeof(mp), "mapping=%s", tu_data("csv/long.map"));
+	assert_int_equal(convert(&s, c, tu_data("csv/long.csv"), "csv", p, NULL), 0);
+	assert_int_equal(s.n, 2);
+	char num[64];
+	wats_step *r1 = wats_step_first_child(wats_report_root(s.r[0]));
+	assert_int_equal(wats_node_number_text(num, sizeof(num), wats_node_get(wats_step_meas_at(r1, 0), "value")), 0);
+	assert_string_equal(num, "99.8"); /* decimal comma */
+	assert_int_equal(wats_report_result(s.r[1]), WATS_STATUS_FAILED);
+	sink_free(&s);
+	wats_converters_free(c);
+}
+
+static void test_detect_and_log(void **state)
+{
+	(void)state;
+	wats_converters *c = reg();
+	struct { const char *path; const char *conv; const char *sn; } cases[] = {
+		{ "wsxf/all_steps.xml", "wsxf", "WSXF-0001" },
+		{ "wstf/all_steps.txt", "wstf", "SN12345" },
+		{ "atml/all_steps-6.01.xml", "atml", "ATML-SN-1" },
+		{ "csv/wide.csv", "csv", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		wats_detection d;
+		assert_int_equal(wats_convert_detect(&d, c, tu_data(cases[i].path)), 0);
+		assert_non_null(d.converter);
+		assert_string_equal(wats_converter_name(d.converter), cases[i].conv);
+		assert_string_equal(d.sn, cases[i].sn);
+	}
+	wats_detection d;
+	assert_int_equal(wats_convert_detect(&d, c, tu_fixture("new_report_example.json")), 0);
+	assert_string_equal(wats_converter_name(d.converter), "wsjf");
+	assert_true(d.confidence > 0.9);
+	assert_int_equal(wats_convert_detect(&d, c, "/nonexistent/file"), WATS_ENOTFOUND);
+	/* The log: converter, confidence, warnings with file and line, as text and JSON. */
+	wats_conversion_log *log;
+	wats_conversion_log_new(&log);
+	sink s = { { 0 }, 0, 0 };
+	assert_int_equal(convert(&s, c, tu_fixture("atml/atml-6.01.xml"), NULL, NULL, log), 0);
+	assert_string_equal(wats_conversion_log_converter(log), "atml");
+	assert_true(wats_conversion_log_warning_count(log) >= 1);
+	const wats_conversion_warning *w = wats_conversion_log_warning(log, 0);
+	assert_true(w->line > 0);
+	assert_non_null(strstr(w->message, "UTC offset"));
+	char *t = NULL;
+	assert_int_equal(wats_conversion_log_text(&t, NULL, log), 0);
+	assert_non_null(strstr(t, "converter: atml"));
+	wats_free(t);
+	assert_int_equal(wats_conversion_log_json(&t, NULL, log), 0);
+	wats_report *j = NULL; /* JSON that parses */
+	assert_int_equal(wats_report_parse(&j, t, strlen(t), NULL), 0);
+	wats_report_free(j);
+	wats_free(t);
+	sink_free(&s);
+	wats_conversion_log_free(log);
+	wats_converters_free(c);
+}
+
+static void test_plain_wsxf_warns(void **state)
+{
+	(void)state;
+	wats_report *r = NULL;
+	assert_int_equal(wats_report_read_file(&r, tu_fixture("new_report_example.json"), NULL), 0);
+	wats_conversion_log *log;
+	wats_conversion_log_new(&log);
+	char *x;
+	const wats_report *one = r;
+	assert_int_equal(wats_reports_to_wsxf(&x, NULL, &one, 1, WATS_WSXF_NO_EXTENSIONS, log), 0);
+	assert_null(strstr(x, "cw:"));
+	assert_true(wats_conversion_log_warning_count(log) > 0);
+	const wats_conversion_warning *w = wats_conversion_log_warning(log, 0);
+	assert_non_null(w->path);
+	wats_free(x);
+	wats_conversion_log_free(log);
+	wats_report_free(r);
+}
+
+static void test_plugin(void **state)
+{
+	(void)state;
+	const char *dir = getenv("WATS_PLUGIN_DIR");
+	if (!dir)
+		skip();
+	wats_converters *c = reg();
+	size_t n = 0;
+	assert_int_equal(wats_converters_load_plugins(&n, c, dir), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(wats_converters_find(c, "acme"));
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/examples/plugin/sample.acme", getenv("WATS_SOURCE_DIR"));
+	wats_detection d;
+	assert_int_equal(wats_convert_detect(&d, c, path), 0);
+	assert_string_equal(wats_converter_name(d.converter), "acme");
+	assert_string_equal(d.sn, "ABC123");
+	sink s = { { 0 }, 0, 0 };
+	const char *p[] = { "station=bench", NULL };
+	assert_int_equal(convert(&s, c, path, NULL, p, NULL), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(wats_report_machine_name(s.r[0]), "bench");
+	assert_int_equal(wats_report_validate(s.r[0], NULL), 0);
+	sink_free(&s);
+	/* loading the same plugin twice: a name clash, not a crash */
+	snprintf(path, sizeof(path), "%s/acme.so", dir);
+	assert_int_equal(wats_converters_load_plugin(c, path), WATS_EEXISTS);
+	assert_int_equal(wats_converters_load_plugin(c, "/nonexistent.so"), WATS_EINVAL);
+	assert_int_equal(wats_converters_load_plugins(&n, c, "/nonexistent-dir"), WATS_ENOTFOUND);
+	wats_converters_free(c);
+}
+
+static char *script(const char *dir, const char *name, const char *body)
+{
+	char *p = malloc(4096);
+	snprintf(p, 4096, "%s/%s", dir, name);
+	tu_write(p, body, strlen(body));
+	chmod(p, 0755);
+	return p;
+}
+
+static void test_command(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	char *ok = script(dir, "ok.sh", "#!/bin/sh\necho \"reading $1\" >&2\ncat \"$1\"\n");
+	char *slow = script(dir, "slow.sh", "#!/bin/sh\nsleep 5\n");
+	char *bad = script(dir, "bad.sh", "#!/bin/sh\necho 'cannot parse line 3' >&2\nexit 2\n");
+	char *big = script(dir, "big.sh", "#!/bin/sh\nyes '{}' | head -c 300000\n");
+	wats_converters *c = reg();
+	const char *a1[] = { ok, NULL }, *a2[] = { slow, NULL }, *a3[] = { bad, NULL }, *a4[] = { big, NULL };
+	const char *const *argvs[] = { a1, a2, a3, a4 };
+	const char *names[] = { "ok", "slow", "bad", "big" };
+	for (int i = 0; i < 4; i++) {
+		wats_command_options o = WATS_COMMAND_OPTIONS_INIT;
+		o.name = names[i];
+		o.argv = argvs[i];
+		o.patterns = i == 0 ? "*.json" : NULL;
+		o.timeout_ms = 500;
+		o.max_output = 100000;
+		assert_int_equal(wats_converters_add_command(c, &o), 0);
+	}
+	wats_conversion_log *log;
+	wats_conversion_log_new(&log);
+	sink s = { { 0 }, 0, 0 };
+	assert_int_equal(convert(&s, c, tu_fixture("uur_example.json"), "ok", NULL, log), 0);
+	assert_int_equal(s.n, 1);
+	assert_non_null(strstr(wats_conversion_log_stderr(log), "reading"));
+	sink_free(&s);
+	assert_int_equal(convert(&s, c, tu_fixture("uur_example.json"), "slow", NULL, log), WATS_ETIMEOUT);
+	assert_int_equal(convert(&s, c, tu_fixture("uur_example.json"), "bad", NULL, log), WATS_EPARSE);
+	assert_non_null(strstr(wats_error_last()->message, "exit status 2"));
+	assert_non_null(strstr(wats_conversion_log_stderr(log), "cannot parse line 3"));
+	assert_int_equal(convert(&s, c, tu_fixture("uur_example.json"), "big", NULL, log), WATS_ELIMIT);
+	/* a buffer input is handed over as a temporary file */
+	size_t len;
+	char *text = tu_read(tu_fixture("uur_example.json"), &len);
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "ok";
+	assert_int_equal(wats_convert_buffer(NULL, c, "x.json", text, len, &o, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	sink_free(&s);
+	free(text);
+	wats_conversion_log_free(log);
+	wats_converters_free(c);
+	free(ok), free(slow), free(bad), free(big);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixture_roundtrip),
+		cmocka_unit_test(test_edge_roundtrip),
+		cmocka_unit_test(test_wsxf_sample),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_wstf),
+		cmocka_unit_test(test_atml),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_detect_and_log),
+		cmocka_unit_test(test_plain_wsxf_warns),
+		cmocka_unit_test(test_plugin),
+		cmocka_unit_test(test_command),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
