@@ -12,5 +12,6 @@
 #include "client.h"
 #include "api.h"
 #include "convert.h"
+#include "queue.h"
 
 #endif
