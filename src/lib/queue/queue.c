@@ -497,9 +497,10 @@ int wats_queue_open(wats_queue **out, size_t *recovered, const char *path,
 				: dberr(q, src, "set WAL mode");
 			goto fail;
 		}
-		rc = exec(q, "PRAGMA synchronous=NORMAL", "synchronous");
+		rc = exec(q, "PRAGMA synchronous=FULL", "synchronous");
 		if (rc)
 			goto fail;
+		q->sync_full = 1;
 		rc = begin(q);
 		if (rc)
 			goto fail;
@@ -518,9 +519,7 @@ int wats_queue_open(wats_queue **out, size_t *recovered, const char *path,
 			rollback(q);
 			goto fail;
 		}
-		q->sync_full = 1; /* the schema commit is made with FULL */
-		rc = set_sync(q, 1);
-		rc = rc ? rc : commit(q);
+		rc = commit(q);
 		rc = rc ? rc : set_sync(q, 0);
 		if (rc)
 			goto fail;
@@ -626,7 +625,9 @@ static int delete_seq(wats_queue *q, int64_t seq)
 
 static int enqueue_locked(wats_queue *q, const wats_queue_entry *e, const char *id)
 {
-	int rc = begin(q);
+	/* The durable commit: FULL unless asked otherwise (set outside the transaction). */
+	int rc = set_sync(q, !(q->opt.flags & WATS_QUEUE_SYNC_NORMAL));
+	rc = rc ? rc : begin(q);
 	if (rc)
 		return rc;
 	/* The item it replaces, if any. */
@@ -721,14 +722,12 @@ static int enqueue_locked(wats_queue *q, const wats_queue_entry *e, const char *
 		rc = dberr(q, src, "insert payload");
 		goto out;
 	}
-	rc = set_sync(q, !(q->opt.flags & WATS_QUEUE_SYNC_NORMAL));
-	if (rc)
-		goto out;
 	rc = commit(q);
 	int rc2 = set_sync(q, 0);
 	return rc ? rc : rc2;
 out:
 	rollback(q);
+	set_sync(q, 0);
 	return rc;
 }
 
