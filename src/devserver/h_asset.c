@@ -108,6 +108,19 @@ int h_asset_put(ds_req *r)
 	ds_jmerge(a, body);
 	ds_jset(a, "assetId", keep);
 	ds_jset_now(a, "lastSeenDate");
+	/* A parent given by serial number only (as add_child_asset may send it) gets its id. */
+	const char *psn = ds_jstr(a, "parentSerialNumber");
+	if (psn && *psn && !ds_jstr(a, "parentAssetId")) {
+		json_object *parent = ds_doc_find(st, K_ASSET, "serialNumber", psn);
+		if (!parent) {
+			ds_reply_error(r, 404, "asset: parent asset '%s' not found", psn);
+			json_object_put(a);
+			json_object_put(body);
+			return 0;
+		}
+		ds_jset(a, "parentAssetId", json_object_new_string(ds_jstr(parent, "assetId")));
+		json_object_put(parent);
+	}
 	save(r, a);
 	add_log(r, a, created ? LOG_REGISTER : LOG_UPDATE, created ? "Registered" : "Updated", NULL);
 	json_object_put(body);

@@ -275,9 +275,13 @@ static void test_assets(void **state)
 	char child[256];
 	snprintf(child, sizeof(child), "{\"serialNumber\":\"PROBE-1\",\"parentAssetId\":\"%s\"}", id);
 	json_object_put(call("PUT", "/api/Asset", child, 200));
+	json_object_put(call("PUT", "/api/Asset", "{\"serialNumber\":\"PROBE-2\","
+			     "\"parentSerialNumber\":\"FX-1\"}", 200));
+	call("PUT", "/api/Asset", "{\"serialNumber\":\"P3\",\"parentSerialNumber\":\"NONE\"}", 404);
 	json_object *list = call("GET", "/api/Asset/SubAssets?serialNumber=FX-1", NULL, 200);
-	assert_int_equal(json_object_array_length(list), 1);
+	assert_int_equal(json_object_array_length(list), 2);
 	json_object_put(list);
+	expect_true("DELETE", "/api/Asset?serialNumber=PROBE-2", NULL);
 	list = call("GET", "/api/Asset?$filter=serialNumber%20eq%20'FX-1'", NULL, 200);
 	assert_int_equal(json_object_array_length(list), 1);
 	json_object_put(list);
