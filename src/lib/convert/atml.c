@@ -472,7 +472,7 @@ static int convert_results(atml *a, const dnode *tr)
 				"the partNumber parameter");
 	if (!rc && !wats_report_rev(r))
 		rc = wats_report_set_rev(r, "1.0");
-	if (!rc && !wats_report_process_code(&(int){ 0 }, r) == 0)
+	if (!rc && wats_report_process_code(&(int){ 0 }, r) != 0)
 		rc = wats_report_set_process_code(r, 10);
 	const dnode *op = path(tr, "Personnel/SystemOperator");
 	const char *opname = attr(op, "name") ? attr(op, "name") : attr(op, "ID");

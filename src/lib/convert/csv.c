@@ -115,8 +115,11 @@ static int set(const ref *r)
 static int parse_stepdef(stepdef *s, char *spec, csvst *st, long line)
 {
 	ref *all[] = { &s->type, &s->sname, &s->value, &s->low, &s->high, &s->unit, &s->compop, &s->status };
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		ref_free(all[i]); /* a second "row =" line replaces the first */
+		memset(all[i], 0, sizeof(*all[i]));
 		all[i]->col = -1;
+	}
 	char *save = NULL;
 	char *tok = strtok_r(spec, " \t", &save);
 	if (!tok)

@@ -103,6 +103,8 @@ static int parse_extras(rd *d, wats__xml *x, const char *json, wats_report **scr
 	return 0;
 }
 
+#define MAX_FIELDS 32
+
 static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 {
 	const wsxf_spec *s = f->spec;
@@ -110,9 +112,41 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 	wats_report *scratch = NULL;
 	wats_node *extras = NULL;
 	int rc = 0;
-	/* Extension attributes first. */
-	const char *cw_json = wats__xml_attr(atts, CW_NS, "json");
-	const char *cw_absent = wats__xml_attr(atts, CW_NS, "absent");
+	/* One pass over the attributes: catalogue values and cw:<key> values per field. */
+	const char *vals[MAX_FIELDS] = { 0 }, *cwvals[MAX_FIELDS] = { 0 };
+	const char *cw_json = NULL, *cw_absent = NULL;
+	for (const char **a = atts; a[0]; a += 2) {
+		const char *bar = strrchr(a[0], '|');
+		const char *local = bar ? bar + 1 : a[0];
+		int cw = bar && (size_t)(bar - a[0]) == sizeof(CW_NS) - 1 && !memcmp(a[0], CW_NS, sizeof(CW_NS) - 1);
+		if (cw) {
+			if (!strcmp(local, "json")) {
+				cw_json = a[1];
+				continue;
+			}
+			if (!strcmp(local, "absent")) {
+				cw_absent = a[1];
+				continue;
+			}
+			const wsxf_field *fd = wats__wsxf_field(s, local);
+			if (fd)
+				cwvals[fd - s->fields] = a[1];
+			continue;
+		}
+		if (bar && !ns_ok(a[0]))
+			continue; /* xsi:..., other vocabularies */
+		int known = 0;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->fields[i].src == WS_ATTR && !strcmp(s->fields[i].xml, local)) {
+				vals[i] = a[1];
+				known = 1;
+				break;
+			}
+		if (!known && !is_ignored(s, local))
+			wats__cctx_warn(d->c, wats__xml_line(x), el,
+					"attribute %s of <%s> has no WSJF equivalent; not converted",
+					local, el);
+	}
 	if (cw_json && (rc = parse_extras(d, x, cw_json, &scratch, &extras)) < 0)
 		return rc;
 	if (cw_absent) {
@@ -128,9 +162,10 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 		}
 	}
 	if (f->kind == WK_STEP) {
-		const char *st = wats__xml_attr(atts, NULL, "StepType");
-		if (!st)
-			st = wats__xml_attr(atts, WSXF_NS, "StepType");
+		const wsxf_field *tf = wats__wsxf_field(s, "stepType");
+		const char *st = vals[tf - s->fields];
+		if (cwvals[tf - s->fields])
+			st = cwvals[tf - s->fields];
 		wats_node *es = extras ? wats_node_get(extras, "stepType") : NULL;
 		if (es)
 			st = wats_node_string(es, NULL);
@@ -139,20 +174,15 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const wsxf_field *fd = &s->fields[i];
 		wats_node *ev = extras ? wats_node_get(extras, fd->json) : NULL;
-		const char *cwv = wats__xml_attr(atts, CW_NS, fd->json);
 		if (ev) {
 			rc = wats__node_copy(d->cur, f->obj, fd->json, ev);
 			f->filled |= 1u << i;
-		} else if (cwv) {
-			rc = wats_node_set_string(d->cur, f->obj, fd->json, cwv);
+		} else if (cwvals[i]) {
+			rc = wats_node_set_string(d->cur, f->obj, fd->json, cwvals[i]);
 			f->filled |= 1u << i;
 		} else if (fd->src == WS_ATTR) {
-			const char *v = NULL;
-			for (const char **a = atts; a[0]; a += 2)
-				if (ns_ok(a[0]) && !strcmp(wats__xml_local(a[0]), fd->xml))
-					v = a[1];
-			if (v) {
-				rc = set_conv(d, x, f->obj, fd->json, fd->conv, v, el, fd->xml);
+			if (vals[i]) {
+				rc = set_conv(d, x, f->obj, fd->json, fd->conv, vals[i], el, fd->xml);
 				f->filled |= 1u << i;
 			} else if (fd->dflt == WD_NULL && !(f->absent & (1u << i))) {
 				rc = wats_node_set_null(d->cur, f->obj, fd->json);
@@ -168,24 +198,14 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 			if (!wats__wsxf_field(s, wats_node_key(m)))
 				rc = wats__node_copy(d->cur, f->obj, wats_node_key(m), m);
 	wats_report_free(scratch);
-	/* cw:<key> strings and attributes WSXF does not know. */
+	/* cw:<key> strings outside the catalogue. */
 	for (const char **a = atts; a[0] && !rc; a += 2) {
-		const char *local = wats__xml_local(a[0]);
-		if (wats__xml_in_ns(a[0], CW_NS)) {
-			if (!strcmp(local, "json") || !strcmp(local, "absent") || wats__wsxf_field(s, local))
-				continue;
-			rc = wats_node_set_string(d->cur, f->obj, local, a[1]);
+		if (!wats__xml_in_ns(a[0], CW_NS))
 			continue;
-		}
-		if (!ns_ok(a[0]))
-			continue; /* xsi:..., other vocabularies */
-		int known = is_ignored(s, local) || (d->top == 1 && f->kind == WK_REPORT && 0);
-		for (size_t i = 0; i < s->n && !known; i++)
-			known = s->fields[i].src == WS_ATTR && !strcmp(s->fields[i].xml, local);
-		if (!known)
-			wats__cctx_warn(d->c, wats__xml_line(x), el,
-					"attribute %s of <%s> has no WSJF equivalent; not converted",
-					local, el);
+		const char *local = wats__xml_local(a[0]);
+		if (!strcmp(local, "json") || !strcmp(local, "absent") || wats__wsxf_field(s, local))
+			continue;
+		rc = wats_node_set_string(d->cur, f->obj, local, a[1]);
 	}
 	if (rc < 0 && rc != WATS_EPARSE)
 		return wats__xml_error(x, rc, "<%s>: %s", el, wats_error_last()->message);

@@ -1,0 +1,163 @@
+/*
+ * Converter throughput: WSXF -> WSJF, WSTF -> WSJF and CSV -> WSJF on large generated inputs
+ * (one core), plus the largest single report held in memory while a multi-report file streams
+ * through (bounded by one report, not the file). Each input is converted from memory and every
+ * report is written as WSJF and freed in the callback, as `wats convert` does.
+ * Usage: convert_bench [MB]   (size of each generated input, default 64)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wats/wats.h"
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+typedef struct stats {
+	size_t reports, max_mem, out_bytes;
+} stats;
+
+static int on_report(wats_report *r, void *p)
+{
+	stats *s = p;
+	size_t m = wats_report_memory(r);
+	if (m > s->max_mem)
+		s->max_mem = m;
+	char *out;
+	size_t len;
+	if (wats_report_write(&out, &len, r, 0) == 0) {
+		s->out_bytes += len;
+		wats_free(out);
+	}
+	wats_report_free(r);
+	s->reports++;
+	return 0;
+}
+
+static void run(wats_converters *reg, const char *name, const char *conv, const char *data,
+		size_t len, const char *const *params)
+{
+	double best = 1e9;
+	stats s = { 0, 0, 0 };
+	for (int round = 0; round < 3; round++) {
+		memset(&s, 0, sizeof(s));
+		wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+		o.converter = conv;
+		o.params = params;
+		double t0 = now();
+		int rc = wats_convert_buffer(NULL, reg, name, data, len, &o, on_report, &s);
+		double t = now() - t0;
+		if (rc) {
+			fprintf(stderr, "%s: %s\n", name, wats_error_last()->message);
+			exit(1);
+		}
+		if (t < best)
+			best = t;
+	}
+	printf("| %s | %.1f MB | %zu reports | %.0f MB/s | largest report in memory %.1f MB |\n", name,
+	       (double)len / 1e6, s.reports, (double)len / 1e6 / best, (double)s.max_mem / 1e6);
+}
+
+static char *repeat(size_t *len, const char *head, const char *unit, size_t unit_len,
+		    const char *tail, size_t target)
+{
+	size_t n = target / unit_len + 1, hl = strlen(head), tl = strlen(tail);
+	char *b = malloc(hl + n * unit_len + tl + 1);
+	memcpy(b, head, hl);
+	for (size_t i = 0; i < n; i++)
+		memcpy(b + hl + i * unit_len, unit, unit_len);
+	memcpy(b + hl + n * unit_len, tail, tl + 1);
+	*len = hl + n * unit_len + tl;
+	return b;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mb = argc > 1 ? (size_t)atoi(argv[1]) : 64;
+	size_t target = mb << 20;
+	wats_converters *reg;
+	if (wats_converters_new(&reg))
+		return 1;
+
+	/* WSXF: the real UUT export (281 steps) as WSXF, repeated as many <Report>s. */
+	wats_report *r;
+	if (wats_report_read_file(&r, WATS_BENCH_FIXTURE, NULL)) {
+		fprintf(stderr, "%s\n", wats_error_last()->message);
+		return 1;
+	}
+	char *x;
+	size_t xl;
+	const wats_report *one = r;
+	wats_reports_to_wsxf(&x, &xl, &one, 1, WATS_WSXF_NO_PROLOG | WATS_WSXF_NO_EPILOG, NULL);
+	char *wsxf_head = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Reports xmlns=\"http://wats.virinco.com/"
+			  "schemas/WATS/Report/wsxf\" xmlns:cw=\"urn:cwats:wsxf-ext:1\">";
+	size_t len;
+	char *doc = repeat(&len, wsxf_head, x, xl, "</Reports>", target);
+	run(reg, "WSXF -> WSJF (real export, 281 steps per report)", "wsxf", doc, len, NULL);
+	free(doc);
+	/* and a plain-catalogue WSXF (no extension attributes), as a server export looks */
+	wats_free(x);
+	wats_reports_to_wsxf(&x, &xl, &one, 1, WATS_WSXF_NO_PROLOG | WATS_WSXF_NO_EPILOG |
+				   WATS_WSXF_NO_EXTENSIONS, NULL);
+	doc = repeat(&len, wsxf_head, x, xl, "</Reports>", target);
+	run(reg, "WSXF -> WSJF (catalogue only, no extensions)", "wsxf", doc, len, NULL);
+	free(doc);
+	wats_free(x);
+	wats_report_free(r);
+
+	/* WSTF: a UUT with 200 numeric steps, repeated. */
+	char unit[65536];
+	size_t ul = (size_t)snprintf(unit, sizeof(unit), "--Header-Start--\nSerialNumber\tSN1\nPartNumber\tPN\n"
+				     "Revision\tA\nOperationTypeCode\t10\nStationName\tS\nUUTStatus\tPassed\n"
+				     "--Step-Data-Start--\nSequenceCall\tMain\t\t\t\t\t\t\tPassed\t1\n");
+	for (int i = 0; i < 200; i++)
+		ul += (size_t)snprintf(unit + ul, sizeof(unit) - ul,
+				       "NumericLimitTest\tStep %d\t\t%d.%03d\t1.5\t12.5\tGELE\tV\tPassed\t0.0%d\n",
+				       i, 5 + i % 7, i, i % 10);
+	ul += (size_t)snprintf(unit + ul, sizeof(unit) - ul, "EndSequenceCall\n--Step-Data-End--\n--UUT-End--\n");
+	doc = repeat(&len, "", unit, ul, "", target);
+	run(reg, "WSTF -> WSJF (200 numeric steps per UUT)", "wstf", doc, len, NULL);
+	free(doc);
+
+	/* CSV: one row per UUT, 40 measurement columns. */
+	char map_path[] = "/tmp/convert_bench_map_XXXXXX";
+	int fd = mkstemp(map_path);
+	FILE *mf = fdopen(fd, "w");
+	fprintf(mf, "layout = wide\nsn = SN\npn = \"PN\"\nrev = \"A\"\nprocessCode = \"10\"\nstation = \"S\"\n"
+		    "location = \"L\"\npurpose = \"P\"\n");
+	char header[4096] = "SN", row[4096];
+	size_t hl = 2, rl = 0;
+	for (int i = 0; i < 40; i++) {
+		fprintf(mf, "step.M%d = numeric value=M%d low=\"1\" high=\"10\" unit=\"V\"\n", i, i);
+		hl += (size_t)snprintf(header + hl, sizeof(header) - hl, ",M%d", i);
+	}
+	fclose(mf);
+	header[hl++] = '\n';
+	header[hl] = '\0';
+	rl = (size_t)snprintf(row, sizeof(row), "SN00001");
+	for (int i = 0; i < 40; i++)
+		rl += (size_t)snprintf(row + rl, sizeof(row) - rl, ",%d.%04d", 2 + i % 7, i * 37);
+	row[rl++] = '\n';
+	row[rl] = '\0';
+	doc = repeat(&len, header, row, rl, "", target);
+	char mp[128];
+	snprintf(mp, sizeof(mp), "mapping=%s", map_path);
+	const char *params[] = { mp, NULL };
+	run(reg, "CSV -> WSJF (40 measurements per row)", "csv", doc, len, params);
+	free(doc);
+	unlink(map_path);
+
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("peak RSS of the whole benchmark (inputs are held in memory): %.0f MB\n", ru.ru_maxrss / 1024.0);
+	wats_converters_free(reg);
+	return 0;
+}
