@@ -1,0 +1,574 @@
+/*
+ * The converter workers and the uploaders.
+ *
+ * Converter worker: take the most urgent file, convert it (every report of it), commit every
+ * report to the queue (save before send), then apply the folder's post action. A file that
+ * fails conversion goes to the error folder with a .reason file beside it. A full queue leaves
+ * the file where it is and retries it later (back-pressure: nothing is dropped).
+ *
+ * Report ids: a report keeps the id its source file gives it. A converter that has to invent
+ * one would invent a new one every time the same file is converted again (after a crash, before
+ * the post action), and the server would store it twice; so an id that does not appear in the
+ * source is replaced by one derived from the file's bytes and the report's index in it.
+ *
+ * Uploader: claim the next due item, send it (wats_queue_send: the client's retry and breaker,
+ * the queue's backoff, invalid/failed parking, 429 pause), wait when nothing is due.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "watsd.h"
+
+struct watsd_files *watsd__files_new(void);
+struct watsd_jobs *watsd__jobs_new(void);
+void watsd__files_free(struct watsd_files *t);
+void watsd__jobs_free(struct watsd_jobs *j);
+
+#define MAX_FILE (512u << 20)
+
+/* ---------------------------------------------------------------------------------------- */
+/* Files                                                                                    */
+
+static int mkdirs(const char *path, mode_t mode)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	char buf[65536];
+	ssize_t n;
+	int rc = 0;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			rc = -1;
+			break;
+		}
+	if (n < 0 || fsync(out) != 0)
+		rc = -1;
+	close(in);
+	if (close(out) != 0)
+		rc = -1;
+	if (rc)
+		unlink(to);
+	return rc;
+}
+
+/* Move path into dir (created), keeping the name; "name.1", "name.2"... when taken. The
+ * final name goes to out. Works across file systems (copy, fsync, unlink). */
+static int move_into(char *out, size_t outlen, const char *path, const char *dir)
+{
+	if (mkdirs(dir, 0755))
+		return -1;
+	const char *name = strrchr(path, '/');
+	name = name ? name + 1 : path;
+	for (int i = 0; i < 1000; i++) {
+		if (i == 0)
+			snprintf(out, outlen, "%s/%s", dir, name);
+		else
+			snprintf(out, outlen, "%s/%s.%d", dir, name, i);
+		/* link+unlink never overwrites an existing file, unlike rename. */
+		if (link(path, out) == 0)
+			return unlink(path);
+		if (errno == EEXIST)
+			continue;
+		if (errno == EXDEV || errno == EPERM || errno == ENOTSUP) {
+			if (copy_file(path, out) == 0)
+				return unlink(path);
+			if (errno == EEXIST)
+				continue;
+		}
+		return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static int read_all(char **out, size_t *len, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return -1;
+	}
+	if ((uint64_t)st.st_size > MAX_FILE) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	size_t cap = (size_t)st.st_size + 1, n = 0;
+	char *b = malloc(cap);
+	if (!b) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			char *nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				close(fd);
+				return -1;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, b + n, cap - n - 1);
+		if (r < 0) {
+			free(b);
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static void write_reason(const char *moved_to, const char *src, const char *cid,
+			 const char *converter, const char *error, const char *log)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s.reason", moved_to);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char when[32];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "file: %s\ntime: %s\ncorrelation_id: %s\nconverter: %s\nerror: %s\n", src, when,
+		cid, converter && *converter ? converter : "-", error);
+	if (log && *log)
+		fprintf(f, "\nconversion log:\n%s\n", log);
+	fclose(f);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Conversion                                                                               */
+
+typedef struct out_report {
+	char id[37];
+	char *text;
+	size_t len;
+} out_report;
+
+typedef struct conv_ctx {
+	const char *data;
+	size_t len;
+	out_report *out;
+	size_t n, cap;
+	int failed;
+} conv_ctx;
+
+static int contains_ci(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	if (!k || k > n)
+		return 0;
+	for (size_t i = 0; i + k <= n; i++)
+		if (!strncasecmp(hay + i, needle, k))
+			return 1;
+	return 0;
+}
+
+/* A GUID from the file's bytes and the report's index (two FNV-1a 64 streams). */
+static void derived_id(char out[37], const char *data, size_t len, size_t index)
+{
+	uint64_t a = 1469598103934665603ull, b = 0x84222325cbf29ce4ull;
+	for (size_t i = 0; i < len; i++) {
+		a = (a ^ (unsigned char)data[i]) * 1099511628211ull;
+		b = (b ^ (unsigned char)data[i]) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
+	}
+	for (int s = 0; s < 8; s++) {
+		unsigned char c = (unsigned char)(index >> (8 * s));
+		a = (a ^ c) * 1099511628211ull;
+		b = (b ^ c) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
+	}
+	unsigned char u[16];
+	for (int i = 0; i < 8; i++) {
+		u[i] = (unsigned char)(a >> (8 * i));
+		u[8 + i] = (unsigned char)(b >> (8 * i));
+	}
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 layout, so validators accept */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+}
+
+static int on_report(wats_report *r, void *payload)
+{
+	conv_ctx *c = payload;
+	const char *id = wats_report_id(r);
+	char hex[33];
+	size_t k = 0;
+	for (const char *p = id; p && *p && k < 32; p++)
+		if (*p != '-' && *p != '{' && *p != '}')
+			hex[k++] = *p;
+	hex[k] = '\0';
+	if (!id || !(contains_ci(c->data, c->len, id) || (k == 32 && contains_ci(c->data, c->len, hex)))) {
+		char nid[37];
+		derived_id(nid, c->data, c->len, c->n);
+		wats_report_set_id(r, nid);
+	}
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 4;
+		out_report *no = realloc(c->out, nc * sizeof(*no));
+		if (!no) {
+			wats_report_free(r);
+			return WATS_ENOMEM;
+		}
+		c->out = no;
+		c->cap = nc;
+	}
+	out_report *o = &c->out[c->n];
+	int rc = wats_report_write(&o->text, &o->len, r, 0);
+	if (rc == 0) {
+		snprintf(o->id, sizeof(o->id), "%s", wats_report_id(r));
+		c->n++;
+	}
+	wats_report_free(r);
+	return rc;
+}
+
+static void to_error_folder(watsd *d, const watsd_job *job, const watsd_watch *w,
+			    const char *converter, const char *error, const char *log)
+{
+	char moved[4200];
+	if (move_into(moved, sizeof(moved), job->path, w->error_dir) == 0) {
+		write_reason(moved, job->path, job->cid, converter, error, log);
+		watsd_logf(WATS_LOG_ERROR, job->cid,
+			   (wats_log_field[]){ { "file", job->path, 0 }, { "error_file", moved, 0 } }, 2,
+			   "conversion of %s failed: %s; moved to %s (reason in %s.reason)", job->path,
+			   error, moved, moved);
+		watsd_file_done(d, job->path, 0);
+	} else {
+		watsd_logf(WATS_LOG_ERROR, job->cid, (wats_log_field[]){ { "file", job->path, 0 } }, 1,
+			   "conversion of %s failed: %s; and it cannot be moved to %s: %s (left in place, "
+			   "retried in 60 s)", job->path, error, w->error_dir, strerror(errno));
+		watsd_file_done(d, job->path, 60000);
+	}
+	atomic_fetch_add(&d->stats.files_failed, 1);
+}
+
+static void post_action(watsd *d, const watsd_job *job, const watsd_watch *w)
+{
+	char moved[4200] = "";
+	int rc = 0;
+	switch (w->post) {
+	case POST_LEAVE:
+		watsd_file_done(d, job->path, -1);
+		return;
+	case POST_DELETE:
+		rc = unlink(job->path) == 0 || errno == ENOENT ? 0 : -1;
+		break;
+	case POST_MOVE:
+		rc = move_into(moved, sizeof(moved), job->path, w->done_dir);
+		break;
+	case POST_ARCHIVE: {
+		time_t t = time(NULL);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		char dir[4200];
+		snprintf(dir, sizeof(dir), "%s/%04d-%02d-%02d", w->done_dir, tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday);
+		rc = move_into(moved, sizeof(moved), job->path, dir);
+		break;
+	}
+	}
+	if (rc) {
+		/* The reports are safe in the queue; do not take the file again until it changes. */
+		watsd_logf(WATS_LOG_ERROR, job->cid, (wats_log_field[]){ { "file", job->path, 0 } }, 1,
+			   "reports of %s are queued, but its post action failed: %s; the file is left "
+			   "in place", job->path, strerror(errno));
+		watsd_file_done(d, job->path, -1);
+		return;
+	}
+	watsd_file_done(d, job->path, 0);
+}
+
+static void convert_one(watsd *d, watsd_job *job)
+{
+	const watsd_watch *w = &d->cfg->watches[job->watch];
+	wats_log_set_correlation_id(job->cid);
+	char *data = NULL;
+	size_t len = 0;
+	if (read_all(&data, &len, job->path) != 0) {
+		int e = errno;
+		if (e == ENOENT) {
+			watsd_log(WATS_LOG_INFO, job->cid, "%s disappeared before conversion", job->path);
+			watsd_file_done(d, job->path, 0);
+		} else {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "cannot read the file: %s", strerror(e));
+			to_error_folder(d, job, w, NULL, msg, NULL);
+		}
+		wats_log_set_correlation_id(NULL);
+		return;
+	}
+	wats_conversion_log *log = NULL;
+	wats_conversion_log_new(&log);
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = strcmp(w->converter, "auto") ? w->converter : NULL;
+	o.log = log;
+	conv_ctx c = { .data = data, .len = len };
+	size_t count = 0;
+	int rc = wats_convert_buffer(&count, d->converters, job->path, data, len, &o, on_report, &c);
+	char *logtext = NULL;
+	size_t loglen = 0;
+	wats_conversion_log_text(&logtext, &loglen, log);
+	const char *conv = wats_conversion_log_converter(log);
+	if (rc || c.n == 0) {
+		char msg[1024];
+		if (rc)
+			snprintf(msg, sizeof(msg), "%s", wats_error_last()->message);
+		else
+			snprintf(msg, sizeof(msg), "the file holds no report");
+		to_error_folder(d, job, w, conv, msg, logtext);
+		goto out;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		wats_queue_entry e = WATS_QUEUE_ENTRY_INIT;
+		e.id = c.out[i].id;
+		e.payload = c.out[i].text;
+		e.payload_len = c.out[i].len;
+		e.format = WATS_WIRE_WSJF;
+		e.priority = w->priority;
+		e.source = job->path;
+		e.correlation_id = job->cid;
+		e.converter = conv;
+		e.log = logtext;
+		rc = wats_queue_enqueue(d->queue, &e);
+		if (rc == WATS_ELIMIT) {
+			if (atomic_fetch_add(&d->stats.backpressure, 1) % 100 == 0)
+				watsd_log(WATS_LOG_WARNING, job->cid, "%s; %s waits in the watch folder",
+					  wats_error_last()->message, job->path);
+			watsd_file_done(d, job->path, 1000);
+			goto out;
+		}
+		if (rc) {
+			watsd_log(WATS_LOG_ERROR, job->cid, "cannot queue the reports of %s: %s; the file "
+				  "stays and is retried in 5 s", job->path, wats_error_last()->message);
+			watsd_file_done(d, job->path, 5000);
+			goto out;
+		}
+		atomic_fetch_add(&d->stats.reports_queued, 1);
+	}
+	watsd_logf(WATS_LOG_INFO, job->cid,
+		   (wats_log_field[]){ { "file", job->path, 0 }, { "converter", conv, 0 } }, 2,
+		   "converted %s with %s: %zu report%s queued", job->path, conv, c.n, c.n == 1 ? "" : "s");
+	atomic_fetch_add(&d->stats.files_converted, 1);
+	post_action(d, job, w);
+	pthread_mutex_lock(&d->lock);
+	d->up_signal = 1;
+	pthread_cond_broadcast(&d->up_cv);
+	pthread_mutex_unlock(&d->lock);
+out:
+	for (size_t i = 0; i < c.n; i++)
+		wats_free(c.out[i].text);
+	free(c.out);
+	wats_free(logtext);
+	wats_conversion_log_free(log);
+	free(data);
+	wats_log_set_correlation_id(NULL);
+}
+
+static void thread_exit(watsd *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->running--;
+	pthread_cond_broadcast(&d->done_cv);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void *converter_thread(void *arg)
+{
+	watsd *d = arg;
+	watsd_job *job;
+	while ((job = watsd_next_job(d))) {
+		convert_one(d, job);
+		watsd_job_free(job);
+	}
+	thread_exit(d);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Upload                                                                                   */
+
+static void up_wait(watsd *d, int64_t ms)
+{
+	pthread_mutex_lock(&d->lock);
+	if (!d->up_signal && !atomic_load(&d->stopping))
+		watsd_cond_wait_ms(&d->up_cv, &d->lock, ms);
+	d->up_signal = 0;
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void *uploader_thread(void *arg)
+{
+	watsd *d = arg;
+	while (!atomic_load(&d->stopping)) {
+		wats_queue_item *it[1];
+		size_t n = 0;
+		int rc = wats_queue_claim(it, &n, d->queue, 1);
+		if (rc) {
+			watsd_log(WATS_LOG_ERROR, NULL, "queue: %s", wats_error_last()->message);
+			up_wait(d, 1000);
+			continue;
+		}
+		if (!n) {
+			wats_queue_counts c;
+			int64_t wait = 1000;
+			if (wats_queue_count(&c, d->queue) == 0) {
+				int64_t now = wats_queue_now(d->queue), due = c.next_due_ms;
+				if (c.paused_until_ms > due)
+					due = c.paused_until_ms;
+				if (due)
+					wait = due - now;
+			}
+			up_wait(d, wait < 5 ? 5 : wait > 1000 ? 1000 : wait);
+			continue;
+		}
+		wats_submit_result res;
+		rc = wats_queue_send(&res, d->client, d->queue, it[0]);
+		int64_t lat = wats_queue_now(d->queue) - it[0]->created_ms;
+		char lats[32], att[16];
+		snprintf(lats, sizeof(lats), "%lld", (long long)lat);
+		snprintf(att, sizeof(att), "%u", it[0]->attempts);
+		wats_log_field f[] = { { "report_id", it[0]->id, 0 }, { "file", it[0]->source, 0 },
+				       { "latency_ms", lats, 1 }, { "attempt", att, 1 } };
+		if (rc == 0) {
+			atomic_fetch_add(&d->stats.reports_sent, 1);
+			watsd_logf(WATS_LOG_INFO, it[0]->correlation_id, f, 4, "uploaded report %s from %s",
+				   it[0]->id, it[0]->source);
+		} else {
+			atomic_fetch_add(&d->stats.send_failures, 1);
+			watsd_logf(rc == WATS_EBREAKER ? WATS_LOG_DEBUG : WATS_LOG_WARNING,
+				   it[0]->correlation_id, f, 4, "upload of report %s failed: %s",
+				   it[0]->id, res.message[0] ? res.message : wats_error_last()->message);
+		}
+		wats_queue_item_free(it[0]);
+		if (rc == WATS_ETRANSPORT || rc == WATS_ETIMEOUT || rc == WATS_EBREAKER ||
+		    rc == WATS_ERATELIMIT)
+			up_wait(d, 250); /* the server is away: do not spin */
+	}
+	thread_exit(d);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static pthread_t *threads;
+static size_t nthreads;
+
+int watsd_pipeline_start(watsd *d)
+{
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->job_cv, &ca);
+	pthread_cond_init(&d->up_cv, &ca);
+	pthread_cond_init(&d->done_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	d->files = watsd__files_new();
+	d->jobs = watsd__jobs_new();
+	if (!d->files || !d->jobs)
+		return -1;
+	size_t want = 1 + (size_t)d->cfg->convert_workers + (size_t)d->cfg->upload_workers;
+	threads = calloc(want, sizeof(*threads));
+	if (!threads)
+		return -1;
+	for (size_t i = 0; i < want; i++) {
+		void *(*fn)(void *) = i == 0 ? watsd_watch_thread
+				      : i <= (size_t)d->cfg->convert_workers ? converter_thread : uploader_thread;
+		pthread_mutex_lock(&d->lock);
+		d->running++;
+		pthread_mutex_unlock(&d->lock);
+		if (pthread_create(&threads[nthreads], NULL, fn, d) != 0) {
+			pthread_mutex_lock(&d->lock);
+			d->running--;
+			pthread_mutex_unlock(&d->lock);
+			watsd_pipeline_stop(d);
+			return -1;
+		}
+		nthreads++;
+	}
+	return 0;
+}
+
+void watsd_pipeline_stop(watsd *d)
+{
+	atomic_store(&d->stopping, 1);
+	pthread_mutex_lock(&d->lock);
+	pthread_cond_broadcast(&d->job_cv);
+	pthread_cond_broadcast(&d->up_cv);
+	pthread_mutex_unlock(&d->lock);
+}
+
+int watsd_pipeline_wait(watsd *d, int64_t deadline_ms)
+{
+	pthread_mutex_lock(&d->lock);
+	while (d->running > 0) {
+		int64_t left = deadline_ms - watsd_mono_ms();
+		if (left <= 0)
+			break;
+		watsd_cond_wait_ms(&d->done_cv, &d->lock, left < 50 ? left : 50);
+	}
+	int done = d->running == 0;
+	pthread_mutex_unlock(&d->lock);
+	if (!done)
+		return -1;
+	for (size_t i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	threads = NULL;
+	nthreads = 0;
+	return 0;
+}
+
+void watsd_pipeline_free(watsd *d)
+{
+	watsd__files_free(d->files);
+	watsd__jobs_free(d->jobs);
+	pthread_cond_destroy(&d->job_cv);
+	pthread_cond_destroy(&d->up_cv);
+	pthread_cond_destroy(&d->done_cv);
+	pthread_mutex_destroy(&d->lock);
+}

@@ -1,0 +1,530 @@
+/*
+ * The watcher thread: inotify on every watch folder, a scan at start-up and a periodic rescan
+ * (network shares send no inotify events; a folder deleted and re-created is watched again),
+ * stability detection, and the priority heap of files for the converter workers.
+ *
+ * A file is complete when inotify saw it closed after writing (IN_CLOSE_WRITE) or moved in
+ * (IN_MOVED_TO); a file found by a scan, or whose writer we never saw, is complete once its
+ * size and mtime have not changed for the folder's stable_ms (ten times that while inotify says
+ * a writer still has it open). One entry per path: a file is never converted twice at once.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "watsd.h"
+
+enum { F_CAND = 0, F_INFLIGHT, F_RETRY, F_DONE };
+
+typedef struct fentry {
+	char *path;
+	size_t watch;
+	int state;
+	int closed;         /* seen closed after writing / moved in */
+	int writing;        /* inotify saw it created or modified and not yet closed */
+	off_t size;
+	int64_t mtime_ns;
+	int64_t last_change_ms, retry_at_ms, seen_ms;
+	char cid[24];
+	struct fentry *next;
+} fentry;
+
+struct watsd_files {
+	fentry **b;
+	size_t nb, count;
+};
+
+typedef struct jobent {
+	int prio;
+	uint64_t seq;
+	watsd_job *job;
+} jobent;
+
+struct watsd_jobs {
+	jobent *h;
+	size_t n, cap;
+	uint64_t seq;
+};
+
+/* ---------------------------------------------------------------------------------------- */
+
+int64_t watsd_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t watsd_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void watsd_new_cid(char out[24])
+{
+	static atomic_ullong counter;
+	uint64_t r = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(&r, sizeof(r), 1, f) != 1)
+		r = (uint64_t)watsd_wall_ms() * 2654435761u;
+	if (f)
+		fclose(f);
+	r ^= atomic_fetch_add(&counter, 1);
+	snprintf(out, 24, "%016llx", (unsigned long long)r);
+}
+
+void watsd_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cv, m, &ts);
+}
+
+static size_t hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static fentry *find(struct watsd_files *t, const char *path, fentry ***slot)
+{
+	fentry **p = &t->b[hash(path) & (t->nb - 1)];
+	for (; *p; p = &(*p)->next)
+		if (!strcmp((*p)->path, path))
+			break;
+	if (slot)
+		*slot = p;
+	return *p;
+}
+
+static void grow(struct watsd_files *t)
+{
+	size_t nb = t->nb ? t->nb * 2 : 1024;
+	fentry **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return;
+	for (size_t i = 0; i < t->nb; i++)
+		for (fentry *e = t->b[i], *nx; e; e = nx) {
+			nx = e->next;
+			size_t k = hash(e->path) & (nb - 1);
+			e->next = b[k];
+			b[k] = e;
+		}
+	free(t->b);
+	t->b = b;
+	t->nb = nb;
+}
+
+static void remove_entry(struct watsd_files *t, const char *path)
+{
+	fentry **slot;
+	fentry *e = find(t, path, &slot);
+	if (!e)
+		return;
+	*slot = e->next;
+	free(e->path);
+	free(e);
+	t->count--;
+}
+
+static void push_job(watsd *d, fentry *e)
+{
+	struct watsd_jobs *j = d->jobs;
+	if (j->n == j->cap) {
+		size_t nc = j->cap ? j->cap * 2 : 256;
+		jobent *nh = realloc(j->h, nc * sizeof(*nh));
+		if (!nh)
+			return;
+		j->h = nh;
+		j->cap = nc;
+	}
+	watsd_job *job = calloc(1, sizeof(*job));
+	if (!job)
+		return;
+	job->path = strdup(e->path);
+	job->watch = e->watch;
+	job->seen_ms = e->seen_ms;
+	memcpy(job->cid, e->cid, sizeof(job->cid));
+	jobent x = { d->cfg->watches[e->watch].priority, j->seq++, job };
+	size_t i = j->n++;
+	while (i) {
+		size_t p = (i - 1) / 2;
+		if (j->h[p].prio < x.prio || (j->h[p].prio == x.prio && j->h[p].seq < x.seq))
+			break;
+		j->h[i] = j->h[p];
+		i = p;
+	}
+	j->h[i] = x;
+	e->state = F_INFLIGHT;
+	pthread_cond_signal(&d->job_cv);
+}
+
+watsd_job *watsd_next_job(watsd *d)
+{
+	pthread_mutex_lock(&d->lock);
+	struct watsd_jobs *j = d->jobs;
+	while (!atomic_load(&d->stopping) && j->n == 0)
+		watsd_cond_wait_ms(&d->job_cv, &d->lock, 1000);
+	if (atomic_load(&d->stopping) || j->n == 0) {
+		pthread_mutex_unlock(&d->lock);
+		return NULL;
+	}
+	watsd_job *out = j->h[0].job;
+	jobent last = j->h[--j->n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= j->n)
+			break;
+		if (c + 1 < j->n && (j->h[c + 1].prio < j->h[c].prio ||
+				     (j->h[c + 1].prio == j->h[c].prio && j->h[c + 1].seq < j->h[c].seq)))
+			c++;
+		if (last.prio < j->h[c].prio || (last.prio == j->h[c].prio && last.seq < j->h[c].seq))
+			break;
+		j->h[i] = j->h[c];
+		i = c;
+	}
+	if (j->n)
+		j->h[i] = last;
+	pthread_mutex_unlock(&d->lock);
+	return out;
+}
+
+void watsd_job_free(watsd_job *j)
+{
+	if (j) {
+		free(j->path);
+		free(j);
+	}
+}
+
+void watsd_file_done(watsd *d, const char *path, int64_t retry_after_ms)
+{
+	pthread_mutex_lock(&d->lock);
+	fentry *e = find(d->files, path, NULL);
+	if (e) {
+		if (retry_after_ms > 0) {
+			e->state = F_RETRY;
+			e->retry_at_ms = watsd_mono_ms() + retry_after_ms;
+		} else if (retry_after_ms < 0) {
+			e->state = F_DONE; /* post action "leave": remember it until it changes */
+		} else {
+			remove_entry(d->files, path);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static int name_wanted(const char *name, const char *patterns)
+{
+	if (name[0] == '.')
+		return 0; /* hidden: the usual "write .tmp, then rename" */
+	size_t n = strlen(name);
+	static const char *const skip[] = { ".tmp", ".part", ".partial", ".crdownload", ".reason", "~" };
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
+		size_t k = strlen(skip[i]);
+		if (n >= k && !strcasecmp(name + n - k, skip[i]))
+			return 0;
+	}
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", patterns);
+	char *save = NULL;
+	for (char *p = strtok_r(buf, ";,", &save); p; p = strtok_r(NULL, ";,", &save)) {
+		while (*p == ' ')
+			p++;
+		if (*p && fnmatch(p, name, FNM_CASEFOLD) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A file seen (by scan or event). lock held. */
+static void note(watsd *d, size_t w, const char *dir, const char *name, int closed, int writing,
+		 int64_t now)
+{
+	if (!name_wanted(name, d->cfg->watches[w].patterns))
+		return;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	fentry *e = find(d->files, path, NULL);
+	if (e) {
+		if (e->state == F_DONE && (e->size != st.st_size || e->mtime_ns != mt)) {
+			e->state = F_CAND; /* a left file that changed: take it again */
+			e->closed = 0;
+			watsd_new_cid(e->cid);
+		}
+		if (e->state != F_CAND)
+			return;
+		if (closed) {
+			e->closed = 1;
+			e->writing = 0;
+		}
+		if (writing)
+			e->writing = 1;
+		if (e->size != st.st_size || e->mtime_ns != mt) {
+			e->size = st.st_size;
+			e->mtime_ns = mt;
+			e->last_change_ms = now;
+		}
+		return;
+	}
+	if (d->files->count * 2 >= d->files->nb)
+		grow(d->files);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return;
+	e->path = strdup(path);
+	e->watch = w;
+	e->closed = closed;
+	e->writing = writing;
+	e->size = st.st_size;
+	e->mtime_ns = mt;
+	e->last_change_ms = e->seen_ms = now;
+	watsd_new_cid(e->cid);
+	fentry **slot;
+	find(d->files, path, &slot);
+	*slot = e;
+	d->files->count++;
+	atomic_fetch_add(&d->stats.files_seen, 1);
+	watsd_logf(WATS_LOG_DEBUG, e->cid, (wats_log_field[]){ { "file", path, 0 } }, 1,
+		   "new file %s", path);
+}
+
+static void scan(watsd *d, size_t w)
+{
+	const char *dir = d->cfg->watches[w].path;
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return;
+	int64_t now = watsd_mono_ms();
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+			continue;
+		pthread_mutex_lock(&d->lock);
+		note(d, w, dir, de->d_name, 0, 0, now);
+		pthread_mutex_unlock(&d->lock);
+	}
+	closedir(dh);
+}
+
+/* Promote complete files to jobs. Returns 1 when some candidate still waits. */
+static int promote(watsd *d, int64_t now)
+{
+	int waiting = 0;
+	pthread_mutex_lock(&d->lock);
+	struct watsd_files *t = d->files;
+	for (size_t i = 0; i < t->nb; i++) {
+		for (fentry *e = t->b[i], *nx; e; e = nx) {
+			nx = e->next;
+			if (e->state == F_RETRY) {
+				if (now >= e->retry_at_ms) {
+					e->state = F_CAND;
+					e->closed = 1;
+				} else {
+					waiting = 1;
+					continue;
+				}
+			}
+			if (e->state != F_CAND)
+				continue;
+			int ready = e->closed;
+			if (!ready) {
+				struct stat st;
+				if (stat(e->path, &st) != 0) {
+					remove_entry(t, e->path); /* gone before it was complete */
+					continue;
+				}
+				int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+				if (st.st_size != e->size || mt != e->mtime_ns) {
+					e->size = st.st_size;
+					e->mtime_ns = mt;
+					e->last_change_ms = now;
+				}
+				int64_t need = d->cfg->watches[e->watch].stable_ms;
+				if (e->writing)
+					need = need * 10 > 2000 ? need * 10 : 2000;
+				ready = now - e->last_change_ms >= need;
+			}
+			if (ready)
+				push_job(d, e);
+			else
+				waiting = 1;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return waiting;
+}
+
+void *watsd_watch_thread(void *arg)
+{
+	watsd *d = arg;
+	watsd_config *cfg = d->cfg;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		watsd_log(WATS_LOG_WARNING, NULL, "inotify unavailable (%s); relying on rescans every %d ms",
+			  strerror(errno), cfg->rescan_ms);
+	int *wd = calloc(cfg->nwatches ? cfg->nwatches : 1, sizeof(int));
+	int *warned = calloc(cfg->nwatches ? cfg->nwatches : 1, sizeof(int));
+	for (size_t i = 0; i < cfg->nwatches; i++)
+		wd[i] = -1;
+	int64_t next_rescan = 0, next_cleanup = 0;
+	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (!atomic_load(&d->stopping)) {
+		int64_t now = watsd_mono_ms();
+		if (now >= next_rescan) {
+			for (size_t i = 0; i < cfg->nwatches; i++) {
+				struct stat st;
+				int present = stat(cfg->watches[i].path, &st) == 0 && S_ISDIR(st.st_mode);
+				if (!present) {
+					if (!warned[i])
+						watsd_log(WATS_LOG_WARNING, NULL,
+							  "watch folder %s does not exist; waiting for it (checked every %d ms)",
+							  cfg->watches[i].path, cfg->rescan_ms);
+					warned[i] = 1;
+					if (wd[i] >= 0 && fd >= 0)
+						inotify_rm_watch(fd, wd[i]);
+					wd[i] = -1;
+					continue;
+				}
+				if (warned[i])
+					watsd_log(WATS_LOG_INFO, NULL, "watch folder %s is back", cfg->watches[i].path);
+				warned[i] = 0;
+				if (wd[i] < 0 && fd >= 0)
+					wd[i] = inotify_add_watch(fd, cfg->watches[i].path,
+								  IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY |
+								  IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+				scan(d, i);
+			}
+			next_rescan = now + cfg->rescan_ms;
+		}
+		if (now >= next_cleanup) {
+			size_t n = 0;
+			if (cfg->keep_sent_hours >= 0 &&
+			    wats_queue_cleanup(&n, d->queue, (int64_t)cfg->keep_sent_hours * 3600000) == 0 && n)
+				watsd_log(WATS_LOG_INFO, NULL, "cleaned up %zu sent items older than %ld h", n,
+					  cfg->keep_sent_hours);
+			next_cleanup = now + 600000;
+		}
+		int waiting = promote(d, now);
+		int timeout = waiting ? 50 : 250;
+		if (fd < 0) {
+			struct timespec ts = { 0, timeout * 1000000L };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, timeout) <= 0)
+			continue;
+		ssize_t len;
+		while ((len = read(fd, buf, sizeof(buf))) > 0) {
+			now = watsd_mono_ms();
+			for (char *q = buf; q < buf + len;) {
+				struct inotify_event *ev = (struct inotify_event *)q;
+				q += sizeof(*ev) + ev->len;
+				if (ev->mask & IN_Q_OVERFLOW) {
+					next_rescan = 0;
+					continue;
+				}
+				for (size_t i = 0; i < cfg->nwatches; i++) {
+					if (wd[i] != ev->wd)
+						continue;
+					if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+						watsd_log(WATS_LOG_WARNING, NULL,
+							  "watch folder %s was removed or moved; watching it again when it is back",
+							  cfg->watches[i].path);
+						if (!(ev->mask & IN_IGNORED))
+							inotify_rm_watch(fd, wd[i]);
+						wd[i] = -1;
+						warned[i] = 1;
+						next_rescan = now + 100 < next_rescan ? now + 100 : next_rescan;
+						break;
+					}
+					if (ev->len && !(ev->mask & IN_ISDIR)) {
+						pthread_mutex_lock(&d->lock);
+						note(d, i, cfg->watches[i].path, ev->name,
+						     !!(ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)),
+						     !!(ev->mask & (IN_CREATE | IN_MODIFY)), now);
+						pthread_mutex_unlock(&d->lock);
+					}
+					break;
+				}
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	free(wd);
+	free(warned);
+	pthread_mutex_lock(&d->lock);
+	d->running--;
+	pthread_cond_broadcast(&d->done_cv);
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+struct watsd_files *watsd__files_new(void);
+struct watsd_jobs *watsd__jobs_new(void);
+void watsd__files_free(struct watsd_files *t);
+void watsd__jobs_free(struct watsd_jobs *j);
+
+struct watsd_files *watsd__files_new(void)
+{
+	struct watsd_files *t = calloc(1, sizeof(*t));
+	if (t)
+		grow(t);
+	return t;
+}
+
+struct watsd_jobs *watsd__jobs_new(void)
+{
+	return calloc(1, sizeof(struct watsd_jobs));
+}
+
+void watsd__files_free(struct watsd_files *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nb; i++)
+		for (fentry *e = t->b[i], *nx; e; e = nx) {
+			nx = e->next;
+			free(e->path);
+			free(e);
+		}
+	free(t->b);
+	free(t);
+}
+
+void watsd__jobs_free(struct watsd_jobs *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++)
+		watsd_job_free(j->h[i].job);
+	free(j->h);
+	free(j);
+}
