@@ -133,16 +133,22 @@ static void migrate(json_object *root)
 	json_object *v;
 	if (json_object_object_get_ex(root, "schema_version", &v))
 		return;
-	json_object *server = json_object_new_object();
-	if (json_object_object_get_ex(root, "server_url", &v)) {
+	json_object *server = NULL;
+	if (json_object_object_get_ex(root, "server", &v))
+		server = v;
+	else if (json_object_object_get_ex(root, "server_url", NULL) ||
+		 json_object_object_get_ex(root, "token_file", NULL)) {
+		server = json_object_new_object();
+		json_object_object_add(root, "server", server);
+	}
+	if (server && json_object_object_get_ex(root, "server_url", &v)) {
 		json_object_object_add(server, "url", json_object_get(v));
 		json_object_object_del(root, "server_url");
 	}
-	if (json_object_object_get_ex(root, "token_file", &v)) {
+	if (server && json_object_object_get_ex(root, "token_file", &v)) {
 		json_object_object_add(server, "token_file", json_object_get(v));
 		json_object_object_del(root, "token_file");
 	}
-	json_object_object_add(root, "server", server);
 	if (json_object_object_get_ex(root, "watch_dir", &v)) {
 		json_object *w = json_object_new_object(), *arr = json_object_new_array();
 		json_object_object_add(w, "path", json_object_get(v));
@@ -504,6 +510,11 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 		     "(got \"%s\")", cfg->file, cfg->log_level);
 	if (!cfg->log_file)
 		cfg->log_file = strdup("");
+	else if (*cfg->log_file && cfg->log_file[0] != '/') {
+		char *lf = abs_path(base, cfg->log_file);
+		free(cfg->log_file);
+		cfg->log_file = lf;
+	}
 	if (cfg->backoff_max_ms < cfg->backoff_base_ms)
 		FAIL("config %s: key \"queue.backoff_max_ms\": must be >= queue.backoff_base_ms",
 		     cfg->file);

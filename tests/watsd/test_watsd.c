@@ -1,0 +1,385 @@
+/*
+ * watsd as a real process against a real wats-devserver, with real files:
+ *  - files dropped (written in place slowly, or renamed in) arrive on the server exactly once,
+ *    sources go to Done, a bad file goes to Error with a .reason, SIGTERM stops cleanly (0);
+ *  - kill -9 at random moments while files flow, restart: every report is on the server once
+ *    (by id) and no source file is lost;
+ *  - a server outage: reports wait in the queue and all arrive after recovery;
+ *  - config errors name the key and the rule; a second instance on the same state refuses.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "devserver.h"
+#include "testutil.h"
+#include "util/uuid.h"
+#include "wats/wats.h"
+
+#define OK(x) do { int rc_ = (x); if (rc_) fail_msg("%s: %d: %s", #x, rc_, wats_error_last()->message); } while (0)
+
+typedef struct fx {
+	tu_devserver *ds;
+	wats_client *ctl;
+	char *dir;
+	char inbox[4096], config[4096];
+	char *fixture;
+	size_t fixture_len;
+} fx;
+
+static const char *watsd_bin(void)
+{
+	const char *p = getenv("WATSD");
+	if (!p || !*p)
+		fail_msg("WATSD is not set (run through ctest)");
+	return p;
+}
+
+static void write_config(fx *f, const char *extra)
+{
+	char text[4096];
+	snprintf(text, sizeof(text),
+		 "{\"schema_version\":1,\"server\":{\"url\":\"%s\",\"token_file\":\"token\"},"
+		 "\"station\":{\"name\":\"watsd-test\"},"
+		 "\"watch\":[{\"path\":\"inbox\",\"patterns\":\"*.json\",\"stable_ms\":200}],"
+		 "\"queue\":{\"backoff_base_ms\":50,\"backoff_max_ms\":300},"
+		 "\"log\":{\"file\":\"watsd.log\",\"level\":\"info\"}%s}",
+		 tu_devserver_url(f->ds), extra ? extra : "");
+	tu_write(f->config, text, strlen(text));
+}
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	f->ds = tu_devserver_start(NULL, NULL);
+	wats_client_options o = WATS_CLIENT_OPTIONS_INIT;
+	o.base_url = tu_devserver_url(f->ds);
+	o.token = tu_devserver_token(f->ds);
+	o.station_file = "/nonexistent";
+	OK(wats_client_new(&f->ctl, &o));
+	f->dir = tu_tmpdir();
+	snprintf(f->inbox, sizeof(f->inbox), "%s/inbox", f->dir);
+	mkdir(f->inbox, 0755);
+	snprintf(f->config, sizeof(f->config), "%s/station.json", f->dir);
+	char tok[4200];
+	snprintf(tok, sizeof(tok), "%s/token", f->dir);
+	tu_write(tok, tu_devserver_token(f->ds), strlen(tu_devserver_token(f->ds)));
+	chmod(tok, 0600);
+	write_config(f, NULL);
+	f->fixture = tu_read(tu_fixture("new_report_example.json"), &f->fixture_len);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	wats_client_free(f->ctl);
+	tu_devserver_stop(f->ds);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f->fixture);
+	free(f);
+	return 0;
+}
+
+/* Start watsd, wait for its ready line (10 s at most). */
+static pid_t start_watsd(fx *f)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		char fd[16];
+		snprintf(fd, sizeof(fd), "%d", p[1]);
+		execl(watsd_bin(), "watsd", "--config", f->config, "--ready-fd", fd, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	struct pollfd pf = { p[0], POLLIN, 0 };
+	char buf[16] = "";
+	if (poll(&pf, 1, 10000) != 1 || read(p[0], buf, sizeof(buf) - 1) < 5)
+		fail_msg("watsd did not become ready (see %s/watsd.log)", f->dir);
+	close(p[0]);
+	return pid;
+}
+
+static int stop_watsd(pid_t pid, int sig)
+{
+	kill(pid, sig);
+	int st = 0;
+	for (int i = 0; i < 300; i++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		struct timespec ts = { 0, 50000000L };
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	fail_msg("watsd did not stop within 15 s after signal %d", sig);
+	return -1;
+}
+
+static char *dev(fx *f, const char *method, const char *path, const char *body)
+{
+	wats_request r = WATS_REQUEST_INIT;
+	r.method = method;
+	r.path = path;
+	r.body = body;
+	r.body_len = body ? strlen(body) : 0;
+	r.flags = WATS_REQ_NO_RETRY | WATS_REQ_KEEP_CACHE;
+	wats_response *resp = NULL;
+	if (wats_client_request(&resp, f->ctl, &r))
+		fail_msg("%s %s: %s", method, path, wats_error_last()->message);
+	char *text = strdup(resp->body);
+	wats_response_free(resp);
+	return text;
+}
+
+static long stat_num(fx *f, const char *key)
+{
+	char *text = dev(f, "GET", "/_dev/stats", NULL);
+	json_object *j = json_tokener_parse(text), *v;
+	long n = -1;
+	if (json_object_object_get_ex(j, key, &v))
+		n = (long)json_object_get_int64(v);
+	json_object_put(j);
+	free(text);
+	return n;
+}
+
+/* Wait until the server holds n reports (bounded); returns what it holds. */
+static long wait_reports(fx *f, long n, int timeout_ms)
+{
+	long have = 0;
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		have = stat_num(f, "reportsInDatabase");
+		if (have >= n)
+			return have;
+		struct timespec ts = { 0, 50000000L };
+		nanosleep(&ts, NULL);
+	}
+	return have;
+}
+
+/* Write report k (fresh id into ids[k]) into the inbox: to a dot file, then renamed. */
+static void drop(fx *f, char ids[][37], int k)
+{
+	wats_report *r = NULL;
+	OK(wats_report_parse(&r, f->fixture, f->fixture_len, NULL));
+	assert_int_equal(wats__uuid_v4(ids[k]), 0);
+	OK(wats_report_set_id(r, ids[k]));
+	char tmp[4200], dst[4200];
+	snprintf(tmp, sizeof(tmp), "%s/.r%05d.json", f->inbox, k);
+	snprintf(dst, sizeof(dst), "%s/r%05d.json", f->inbox, k);
+	OK(wats_report_write_file(r, tmp, 0));
+	assert_int_equal(rename(tmp, dst), 0);
+	wats_report_free(r);
+}
+
+static int count_files(const char *dir)
+{
+	char cmd[4300];
+	snprintf(cmd, sizeof(cmd), "find '%s' -maxdepth 1 -type f -name 'r*.json' | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	if (p) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+static int file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+static void test_flow_exactly_once(void **state)
+{
+	fx *f = *state;
+	pid_t pid = start_watsd(f);
+	enum { N = 40 };
+	char ids[N][37];
+	for (int k = 0; k < N; k++)
+		drop(f, ids, k);
+	/* A file written in place, slowly: taken only once complete. */
+	char slow[4200];
+	snprintf(slow, sizeof(slow), "%s/slow.json", f->inbox);
+	FILE *s = fopen(slow, "w");
+	size_t half = f->fixture_len / 2;
+	fwrite(f->fixture, 1, half, s);
+	fflush(s);
+	struct timespec ts = { 0, 400000000L }; /* longer than stable_ms: a writer holds it open */
+	nanosleep(&ts, NULL);
+	fwrite(f->fixture + half, 1, f->fixture_len - half, s);
+	fclose(s);
+	/* And one that is not a report. */
+	char bad[4200];
+	snprintf(bad, sizeof(bad), "%s/bad.json", f->inbox);
+	tu_write(bad, "{ not json", 10);
+
+	assert_int_equal(wait_reports(f, N + 1, 20000), N + 1);
+	for (int k = 0; k < N; k++) {
+		char *out = NULL;
+		size_t len = 0;
+		OK(wats_api_get_report(&out, &len, f->ctl, ids[k], WATS_WIRE_WSJF));
+		wats_free(out);
+	}
+	char p[4300];
+	snprintf(p, sizeof(p), "%s/Done", f->inbox);
+	for (int i = 0; i < 100 && count_files(p) < N; i++)
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	assert_int_equal(count_files(p), N);
+	assert_int_equal(count_files(f->inbox), 0);
+	snprintf(p, sizeof(p), "%s/Done/slow.json", f->inbox);
+	assert_true(file_exists(p));
+	snprintf(p, sizeof(p), "%s/Error/bad.json.reason", f->inbox);
+	for (int i = 0; i < 100 && !file_exists(p); i++)
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	char *reason = tu_read(p, NULL);
+	assert_non_null(strstr(reason, "error:"));
+	assert_non_null(strstr(reason, "correlation_id:"));
+	free(reason);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+	/* Nothing more arrived afterwards: exactly once. */
+	assert_int_equal(stat_num(f, "reportsInDatabase"), N + 1);
+	/* The token never reaches the log. */
+	snprintf(p, sizeof(p), "%s/watsd.log", f->dir);
+	char *log = tu_read(p, NULL);
+	assert_null(strstr(log, tu_devserver_token(f->ds)));
+	assert_non_null(strstr(log, "uploaded report"));
+	free(log);
+}
+
+static void test_kill9_and_restart(void **state)
+{
+	fx *f = *state;
+	enum { N = 300 };
+	static char ids[N][37];
+	srand(99);
+	int dropped = 0;
+	for (int round = 0; round < 4; round++) {
+		pid_t pid = start_watsd(f);
+		int upto = dropped + N / 4;
+		for (; dropped < upto; dropped++)
+			drop(f, ids, dropped);
+		/* Kill it at a random moment while files flow. */
+		struct timespec ts = { 0, (long)(rand() % 300) * 1000000L };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+	}
+	pid_t pid = start_watsd(f);
+	long have = wait_reports(f, N, 60000);
+	assert_int_equal(have, N);
+	char done[4300];
+	snprintf(done, sizeof(done), "%s/Done", f->inbox);
+	for (int i = 0; i < 200 && count_files(done) < N; i++)
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+	/* Every report once (the database holds one row per id), every source in Done. */
+	assert_int_equal(stat_num(f, "reportsInDatabase"), N);
+	for (int k = 0; k < N; k++) {
+		char *out = NULL;
+		size_t len = 0;
+		OK(wats_api_get_report(&out, &len, f->ctl, ids[k], WATS_WIRE_WSJF));
+		wats_free(out);
+	}
+	assert_int_equal(count_files(done), N);
+	assert_int_equal(count_files(f->inbox), 0);
+}
+
+static void test_outage_then_recovery(void **state)
+{
+	fx *f = *state;
+	free(dev(f, "POST", "/_dev/faults", "{\"outage_ms\":60000,\"outage_status\":503}"));
+	pid_t pid = start_watsd(f);
+	enum { N = 30 };
+	char ids[N][37];
+	for (int k = 0; k < N; k++)
+		drop(f, ids, k);
+	/* The files are converted and queued (sources moved) while the server is down. */
+	char done[4300];
+	snprintf(done, sizeof(done), "%s/Done", f->inbox);
+	for (int i = 0; i < 200 && count_files(done) < N; i++)
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	assert_int_equal(count_files(done), N);
+	assert_int_equal(stat_num(f, "reportsInDatabase"), 0);
+	free(dev(f, "DELETE", "/_dev/faults", NULL));
+	assert_int_equal(wait_reports(f, N, 30000), N);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+	assert_int_equal(stat_num(f, "reportsInDatabase"), N);
+}
+
+static void test_config_errors_and_lock(void **state)
+{
+	fx *f = *state;
+	char *out = NULL, *err = NULL;
+	char *argv[] = { (char *)watsd_bin(), (char *)"--config", f->config, (char *)"--check", NULL };
+	assert_int_equal(tu_run(argv, &out, &err), 0);
+	assert_non_null(strstr(out, "valid"));
+	free(out);
+	free(err);
+	struct { const char *extra, *want; } cases[] = {
+		{ ",\"watch\":[{\"path\":\"inbox\",\"priority\":12}]", "\"watch[0].priority\": must be 1..10 (got 12)" },
+		{ ",\"queue\":{\"max_item\":5}", "\"queue.max_item\": unknown key" },
+		{ ",\"watch\":[{\"path\":\"inbox\",\"post_action\":\"shred\"}]", "must be move, delete, archive or leave" },
+		{ ",\"log\":{\"format\":\"xml\"}", "\"log.format\": must be text or json" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* The watch array is given twice in some cases; json-c keeps the last one. */
+		write_config(f, cases[i].extra);
+		assert_int_equal(tu_run(argv, &out, &err), 2);
+		if (!strstr(err, cases[i].want))
+			fail_msg("case %zu: expected \"%s\" in: %s", i, cases[i].want, err);
+		free(out);
+		free(err);
+	}
+	/* A token in a config file that others can read is refused. */
+	char text[1024];
+	snprintf(text, sizeof(text), "{\"server\":{\"url\":\"%s\",\"token\":\"c2VjcmV0\"}}",
+		 tu_devserver_url(f->ds));
+	tu_write(f->config, text, strlen(text));
+	chmod(f->config, 0644);
+	assert_int_equal(tu_run(argv, &out, &err), 2);
+	assert_non_null(strstr(err, "needs mode 0600"));
+	assert_null(strstr(err, "c2VjcmV0"));
+	free(out);
+	free(err);
+	/* A second instance on the same state folder refuses to start. */
+	write_config(f, NULL);
+	pid_t pid = start_watsd(f);
+	char *argv2[] = { (char *)watsd_bin(), (char *)"--config", f->config, NULL };
+	assert_int_equal(tu_run(argv2, &out, &err), 1);
+	assert_non_null(strstr(err, "already running"));
+	free(out);
+	free(err);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_flow_exactly_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill9_and_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outage_then_recovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_errors_and_lock, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("watsd", tests, NULL, NULL);
+}
