@@ -41,5 +41,7 @@ int wats_cmd_net_report(int argc, char **argv);
 int wats_cmd_net_product(int argc, char **argv);
 int wats_cmd_net_unit(int argc, char **argv);
 int wats_cmd_api(int argc, char **argv);
+/* The submit queue (cmd_queue.c). */
+int wats_cmd_queue(int argc, char **argv);
 
 #endif

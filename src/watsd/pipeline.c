@@ -346,6 +346,25 @@ static void convert_one(watsd *d, watsd_job *job)
 	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
 	o.converter = strcmp(w->converter, "auto") ? w->converter : NULL;
 	o.log = log;
+	/* The station identity fills what a file lacks (machineName, location, purpose). */
+	char pst[256], plo[256], ppu[256];
+	const char *params[4];
+	size_t np = 0;
+	const watsd_config *cfg = d->cfg;
+	if (cfg->station_name && *cfg->station_name) {
+		snprintf(pst, sizeof(pst), "station=%s", cfg->station_name);
+		params[np++] = pst;
+	}
+	if (cfg->location && *cfg->location) {
+		snprintf(plo, sizeof(plo), "location=%s", cfg->location);
+		params[np++] = plo;
+	}
+	if (cfg->purpose && *cfg->purpose) {
+		snprintf(ppu, sizeof(ppu), "purpose=%s", cfg->purpose);
+		params[np++] = ppu;
+	}
+	params[np] = NULL;
+	o.params = params;
 	conv_ctx c = { .data = data, .len = len };
 	size_t count = 0;
 	int rc = wats_convert_buffer(&count, d->converters, job->path, data, len, &o, on_report, &c);
