@@ -17,6 +17,7 @@
 
 #include "convert/lines.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #define MAX_COLS 4096
 #define MAX_MAP 512
@@ -173,6 +174,11 @@ static int load_mapping(csvst *st, const char *path)
 	int rc = wats__read_file(&text, &len, path, 1 << 20);
 	if (rc < 0)
 		return rc;
+	if (!wats__utf8_valid(text, len) || strlen(text) != len) {
+		free(text);
+		return wats__error_at(WATS_EPARSE, WATS_ERRCLASS_CONVERT, path, 0, 0,
+				      "%s: the mapping file is not UTF-8 text", path);
+	}
 	long line = 0;
 	char *save = NULL;
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -200,8 +206,10 @@ static int load_mapping(csvst *st, const char *path)
 			m->wide = strcmp(v, "long") != 0;
 		else if (!strcmp(k, "ragged"))
 			m->ragged_pad = !strcmp(v, "pad");
-		else if (!strcmp(k, "group"))
+		else if (!strcmp(k, "group")) {
+			ref_free(&m->group); /* the last one wins */
 			rc = parse_ref(&m->group, v);
+		}
 		else if (!strncmp(k, "step.", 5) && m->ns < MAX_MAP) {
 			stepdef *s = &m->steps[m->ns++];
 			memset(s, 0, sizeof(*s));
