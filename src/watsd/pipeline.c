@@ -161,7 +161,7 @@ static int read_all(char **out, size_t *len, const char *path)
 static void write_reason(const char *moved_to, const char *src, const char *cid,
 			 const char *converter, const char *error, const char *log)
 {
-	char path[4200];
+	char path[4400];
 	snprintf(path, sizeof(path), "%s.reason", moved_to);
 	FILE *f = fopen(path, "w");
 	if (!f)
