@@ -286,11 +286,12 @@ int ds_server_start(ds_server *s)
 		flags |= MHD_USE_EPOLL;
 
 	struct MHD_OptionItem opts[] = {
+		/* The logger first, so that MHD reports problems with later options through it. */
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, s },
 		{ MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->cfg.max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.client_timeout, NULL },
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, s },
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
 		/* Per-connection read buffer; large enough for long OData query strings. */
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 * 1024, NULL },

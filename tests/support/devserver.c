@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +56,12 @@ tu_devserver *tu_devserver_start(const char *db_path, const char *const *extra_a
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* If the test dies without tu_devserver_stop (a failed assertion, a crash), the
+		 * server must not outlive it: an orphan would keep ctest's output pipe open and
+		 * hang the whole run. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(127);
 		/* fd 3 = write end of the pipe (dup2 clears O_CLOEXEC); stdout to stderr so the
 		 * server's banner does not mix with a test's own output. */
 		dup2(p[1], 3);

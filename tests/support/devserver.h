@@ -9,6 +9,9 @@
  * The helper waits for the server's ready line (--ready-fd), so the server is accepting
  * connections when start returns. Any failure fails the current cmocka test. The server's
  * stderr goes to the test's stderr (shown by ctest --output-on-failure).
+ * The server gets SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG), so a test
+ * that fails before tu_devserver_stop leaves no server behind: start it from the thread that
+ * runs the test (cmocka's main thread), not from a short-lived helper thread.
  * Needs $WATS_DEVSERVER (set by wats_add_test when the target exists).
  */
 #ifndef WATS_TEST_DEVSERVER_H
