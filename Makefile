@@ -41,6 +41,7 @@ demo: build
 	@scripts/demo.sh $(BUILD)/release
 
 bench: deps
+	@scripts/deps.sh wrk
 	@cmake -S . -B $(BUILD)/bench $(CMAKE_G) -DCMAKE_BUILD_TYPE=Release -DWATS_BUILD_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD)/bench -j $(JOBS)
 	@scripts/bench.sh $(BUILD)/bench

@@ -24,3 +24,10 @@ if [ -x "$build/bench/http_bench" ] && [ -x "$build/src/devserver/wats-devserver
 else
 	echo "bench: HTTP client skipped (needs http_bench, wats-devserver and the fixture)"
 fi
+
+# ---- wats-devserver (wrk over keep-alive) ----
+if command -v wrk >/dev/null && [ -x "$build/src/devserver/wats-devserver" ]; then
+	"$here/bench/devserver_bench.sh" "$build" "${WATS_BENCH_SECONDS:-10}"
+else
+	echo "bench: wats-devserver skipped (needs wrk and the wats-devserver build)"
+fi
