@@ -294,6 +294,31 @@ static void test_generic_node_api(void **state)
 	wats_report_free(r);
 }
 
+static void test_invalid_utf8_refused_everywhere(void **state)
+{
+	(void)state;
+	wats_report *r = new_uut();
+	wats_step *root = wats_report_root(r), *s;
+	const char *bad = "caf\xe9"; /* Latin-1 e-acute: not UTF-8 */
+	assert_int_equal(wats_step_add(&s, root, WATS_STEP_NUMERIC, bad), WATS_EINVAL);
+	assert_non_null(strstr(wats_error_last()->message, "UTF-8"));
+	assert_int_equal(wats_step_add_typed(&s, root, bad, "x"), WATS_EINVAL);
+	assert_int_equal(wats_report_add_misc_info(NULL, r, "d", bad), WATS_EINVAL);
+	assert_int_equal(wats_report_add_sub_unit(NULL, r, bad, "s", "r", NULL), WATS_EINVAL);
+	assert_int_equal(wats_report_set_sn(r, bad), WATS_EINVAL);
+	assert_int_equal(wats_step_add(&s, root, WATS_STEP_MULTI_STRING, "ok"), 0);
+	assert_int_equal(wats_step_add_string(NULL, s, "m", bad, WATS_COMP_LOG, NULL), WATS_EINVAL);
+	assert_int_equal(wats_step_set_chart(s, WATS_CHART_LINE, bad, NULL, NULL, NULL, NULL), WATS_EINVAL);
+	assert_null(wats_node_get(s, "chart"));
+	/* Nothing invalid got in: the report still writes and validates. */
+	char *out = write_ok(r);
+	wats_report *back = NULL;
+	assert_int_equal(wats_report_parse(&back, out, strlen(out), NULL), 0);
+	wats_report_free(back);
+	wats_free(out);
+	wats_report_free(r);
+}
+
 static void test_build_many_steps(void **state)
 {
 	(void)state;
@@ -319,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_nonfinite_numbers_are_strings),
 		cmocka_unit_test(test_uur_failures_and_main_unit),
 		cmocka_unit_test(test_generic_node_api),
+		cmocka_unit_test(test_invalid_utf8_refused_everywhere),
 		cmocka_unit_test(test_build_many_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,9 +82,9 @@ static int begin_meas(wats_obj_builder *b, wats_report *r, const char *name, wat
 {
 	if (!wats__build_begin(b, r, WATS_NODE_OBJECT) ||
 	    wats__build_static(b, WATS_K_status, wats__status_letter(st)) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (name && wats__build_str(b, WATS_K_name, name) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	return 0;
 }
 
@@ -110,7 +110,7 @@ int wats_step_add_numeric(wats_meas **out, wats_step *step, const char *name, do
 	    wats__build_static(&b, WATS_K_compOp, wats_compop_name(op)) < 0 ||
 	    (limits == 2 && wats__build_num(&b, WATS_K_highLimit, high) < 0) ||
 	    (limits >= 1 && wats__build_num(&b, WATS_K_lowLimit, low) < 0))
-		return WATS_ENOMEM;
+		return wats__failed();
 	wats__node_append(r, arr, b.obj);
 	settle(r, step, b.obj, st);
 	if (out)
@@ -132,7 +132,7 @@ int wats_step_add_passfail(wats_meas **out, wats_step *step, const char *name, i
 	wats_status st = passed ? WATS_STATUS_PASSED : WATS_STATUS_FAILED;
 	wats_obj_builder b;
 	if (begin_meas(&b, r, name, st) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	wats__node_append(r, arr, b.obj);
 	settle(r, step, b.obj, st);
 	if (out)
@@ -159,7 +159,7 @@ int wats_step_add_string(wats_meas **out, wats_step *step, const char *name, con
 	if (begin_meas(&b, r, name, st) < 0 || wats__build_str(&b, WATS_K_value, value) < 0 ||
 	    wats__build_static(&b, WATS_K_compOp, wats_compop_name(op)) < 0 ||
 	    (limit && wats__build_str(&b, WATS_K_limit, limit) < 0))
-		return WATS_ENOMEM;
+		return wats__failed();
 	wats__node_append(r, arr, b.obj);
 	settle(r, step, b.obj, st);
 	if (out)
@@ -203,7 +203,7 @@ int wats_meas_set_status(wats_meas *meas, wats_status status)
 	wats_report *r = wats__report_of(meas);
 	wats_node *n = wats__obj_put(r, meas, WATS_K_status, WATS_NODE_STRING);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	n->u.str = letter;
 	n->len = 1;
 	/* The step is the measurement array's parent. */

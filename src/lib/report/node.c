@@ -271,10 +271,14 @@ static int fill_string(wats_report *r, wats_node *n, const char *value, size_t l
 
 int wats__obj_set_str(wats_report *r, wats_node *obj, int key_id, const char *value)
 {
+	size_t len = value ? strlen(value) : 0;
+	if (value && !wats__utf8_valid(value, len))
+		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID,
+				   "%s is not valid UTF-8 (convert the text before passing it)", WATS_KEY(key_id));
 	wats_node *n = wats__obj_put(r, obj, key_id, WATS_NODE_STRING);
 	if (!n)
-		return WATS_ENOMEM;
-	return fill_string(r, n, value, value ? strlen(value) : 0);
+		return wats_error_last()->code;
+	return fill_string(r, n, value, len);
 }
 
 static void fill_double(wats_node *n, double v)

@@ -7,6 +7,7 @@
 #include "util/base64.h"
 #include "util/error.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 #include "util/uuid.h"
 
 wats_report *wats__report_alloc(size_t first_block)
@@ -68,7 +69,7 @@ int wats__build_static(wats_obj_builder *b, int key_id, const char *text)
 {
 	wats_node *n = wats__build_member(b, key_id, WATS_NODE_STRING);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	n->u.str = text;
 	n->len = (uint32_t)strlen(text);
 	return 0;
@@ -76,11 +77,14 @@ int wats__build_static(wats_obj_builder *b, int key_id, const char *text)
 
 int wats__build_str(wats_obj_builder *b, int key_id, const char *text)
 {
+	size_t len = text ? strlen(text) : 0;
+	if (text && !wats__utf8_valid(text, len))
+		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID,
+				   "%s is not valid UTF-8 (convert the text before passing it)", WATS_KEY(key_id));
 	wats_node *n = wats__build_member(b, key_id, text ? WATS_NODE_STRING : WATS_NODE_NULL);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (text) {
-		size_t len = strlen(text);
 		n->u.str = wats__arena_strndup(&b->r->arena, text, len);
 		if (!n->u.str)
 			return wats__error_oom();
@@ -95,7 +99,7 @@ int wats__build_num(wats_obj_builder *b, int key_id, double v)
 		return wats__build_static(b, key_id, v != v ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
 	wats_node *n = wats__build_member(b, key_id, WATS_NODE_NUMBER);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	n->flags |= WATS_NF_NUM_DOUBLE;
 	n->u.num = v;
 	return 0;
@@ -107,13 +111,13 @@ static int add_root(wats_report *r)
 {
 	wats_obj_builder b;
 	if (!wats__build_begin(&b, r, WATS_NODE_OBJECT))
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (wats__build_static(&b, WATS_K_stepType, "SequenceCall") < 0 ||
 	    wats__build_static(&b, WATS_K_name, "MainSequence Callback") < 0 ||
 	    wats__build_static(&b, WATS_K_group, "M") < 0 ||
 	    wats__build_static(&b, WATS_K_status, "P") < 0 ||
 	    !wats__build_member(&b, WATS_K_steps, WATS_NODE_ARRAY))
-		return WATS_ENOMEM;
+		return wats__failed();
 	b.obj->key_id = WATS_K_root + 1;
 	wats__node_append(r, r->doc, b.obj);
 	return 0;
@@ -150,7 +154,7 @@ int wats_report_new(wats_report **out, wats_report_type type)
 	rc |= wats__obj_set_str(r, d, WATS_K_pn, NULL);
 	rc |= wats__obj_set_str(r, d, WATS_K_sn, NULL);
 	rc |= wats__obj_set_str(r, d, WATS_K_rev, NULL);
-	rc |= wats__obj_put(r, d, WATS_K_processCode, WATS_NODE_NULL) ? 0 : WATS_ENOMEM;
+	rc |= wats__obj_put(r, d, WATS_K_processCode, WATS_NODE_NULL) ? 0 : wats__failed();
 	rc |= wats__obj_set_str(r, d, WATS_K_result, "P");
 	rc |= wats__obj_set_str(r, d, WATS_K_machineName, NULL);
 	rc |= wats__obj_set_str(r, d, WATS_K_location, NULL);
@@ -159,8 +163,8 @@ int wats_report_new(wats_report **out, wats_report_type type)
 	wats_node *info = wats__obj_put(r, d, type == WATS_REPORT_UUT ? WATS_K_uut : WATS_K_uur,
 					WATS_NODE_OBJECT);
 	rc |= info ? wats__obj_set_str(r, info, WATS_K_user, "") : WATS_ENOMEM;
-	rc |= wats__obj_put(r, d, WATS_K_subUnits, WATS_NODE_ARRAY) ? 0 : WATS_ENOMEM;
-	rc |= wats__obj_put(r, d, WATS_K_miscInfos, WATS_NODE_ARRAY) ? 0 : WATS_ENOMEM;
+	rc |= wats__obj_put(r, d, WATS_K_subUnits, WATS_NODE_ARRAY) ? 0 : wats__failed();
+	rc |= wats__obj_put(r, d, WATS_K_miscInfos, WATS_NODE_ARRAY) ? 0 : wats__failed();
 	if (type == WATS_REPORT_UUT)
 		rc |= add_root(r);
 	if (rc) {
@@ -274,7 +278,7 @@ int wats_report_set_result(wats_report *report, wats_status result)
 				   "report result must be one of P F D E T");
 	wats_node *n = wats__obj_put(report, report->doc, WATS_K_result, WATS_NODE_STRING);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	n->u.str = wats__status_letter(result);
 	n->len = 1;
 	n->flags |= WATS_NF_STATUS_SET;
@@ -377,7 +381,7 @@ int wats_report_add_misc_info(wats_node **out, wats_report *report, const char *
 	if (!arr || !wats__build_begin(&b, report, WATS_NODE_OBJECT) ||
 	    wats__build_str(&b, WATS_K_description, description) < 0 ||
 	    wats__build_str(&b, WATS_K_text, text) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	return finish(report, arr, &b, out);
 }
 
@@ -404,7 +408,7 @@ int wats_report_add_sub_unit(wats_node **out, wats_report *report, const char *p
 	    wats__build_str(&b, WATS_K_pn, pn) < 0 || wats__build_str(&b, WATS_K_sn, sn ? sn : "") < 0 ||
 	    wats__build_str(&b, WATS_K_rev, rev) < 0 ||
 	    wats__build_str(&b, WATS_K_partType, part_type ? part_type : "Unknown") < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (wats_report_get_type(report) == WATS_REPORT_UUR) {
 		/* Index 0 is the main unit; a new part takes the next free index. */
 		long idx = max_unit_idx(arr) + 1;
@@ -412,7 +416,7 @@ int wats_report_add_sub_unit(wats_node **out, wats_report *report, const char *p
 			idx = 1;
 		wats_node *n = wats__build_member(&b, WATS_K_idx, WATS_NODE_NUMBER);
 		if (!n)
-			return WATS_ENOMEM;
+			return wats__failed();
 		n->flags |= WATS_NF_NUM_DOUBLE;
 		n->u.num = (double)idx;
 		n->flags |= WATS_NF_NUM_INT;
@@ -429,13 +433,13 @@ int wats_report_add_asset(wats_node **out, wats_report *report, const char *sn,
 	wats_obj_builder b;
 	if (!arr || !wats__build_begin(&b, report, WATS_NODE_OBJECT) ||
 	    wats__build_str(&b, WATS_K_sn, sn) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (asset_type && wats__build_str(&b, WATS_K_assetType, asset_type) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (usage_count >= 0) {
 		wats_node *n = wats__build_member(&b, WATS_K_usageCount, WATS_NODE_NUMBER);
 		if (!n)
-			return WATS_ENOMEM;
+			return wats__failed();
 		n->flags |= WATS_NF_NUM_DOUBLE | WATS_NF_NUM_INT;
 		n->u.num = (double)usage_count;
 	}
@@ -448,7 +452,7 @@ int wats__build_base64(wats_obj_builder *b, int key_id, const void *data, size_t
 {
 	wats_node *n = wats__build_member(b, key_id, WATS_NODE_STRING);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	size_t enc = wats__base64_len(len);
 	char *s = wats__arena_alloc(&b->r->arena, enc + 1);
 	if (!s)
@@ -470,7 +474,7 @@ int wats_report_add_binary(wats_node **out, wats_report *report, const char *nam
 	    wats__build_str(&b, WATS_K_contentType, content_type) < 0 ||
 	    wats__build_base64(&b, WATS_K_data, data, len) < 0 ||
 	    wats__build_str(&b, WATS_K_name, name) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	return finish(report, arr, &b, out);
 }
 
@@ -483,7 +487,7 @@ int wats_report_add_additional_data(wats_node **out, wats_report *report, const 
 	if (!arr || !wats__build_begin(&b, report, WATS_NODE_OBJECT) ||
 	    wats__build_str(&b, WATS_K_name, name) < 0 ||
 	    !wats__build_member(&b, WATS_K_props, WATS_NODE_ARRAY))
-		return WATS_ENOMEM;
+		return wats__failed();
 	return finish(report, arr, &b, out);
 }
 
@@ -543,6 +547,6 @@ int wats_uur_add_failure(wats_node **out, wats_report *report, int unit_idx, con
 	if (!arr || !wats__build_begin(&b, report, WATS_NODE_OBJECT) ||
 	    wats__build_str(&b, WATS_K_category, category ? category : "Unknown") < 0 ||
 	    wats__build_str(&b, WATS_K_code, code ? code : "Unknown") < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	return finish(report, arr, &b, out);
 }

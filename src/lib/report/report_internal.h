@@ -27,6 +27,13 @@ int wats__build_static(wats_obj_builder *b, int key_id, const char *text);
 int wats__build_str(wats_obj_builder *b, int key_id, const char *text);
 int wats__build_num(wats_obj_builder *b, int key_id, double v);
 
+/** The code of the error just recorded (an invalid string, out of memory, ...). */
+static inline int wats__failed(void)
+{
+	int code = wats_error_last()->code;
+	return code < 0 ? code : WATS_ENOMEM;
+}
+
 /** Severity for "worse status" comparisons: P D S 0, F 1, E 2, T 3. */
 int wats__status_severity(wats_status s);
 /** One-letter static string for a status, or NULL. */

@@ -3,6 +3,7 @@
 
 #include "report/report_internal.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 int wats__build_base64(wats_obj_builder *b, int key_id, const void *data, size_t len);
 
@@ -159,21 +160,21 @@ static int add_step(wats_step **out, wats_step *parent, const char *type, wats_s
 	if (!arr || arr->kind != WATS_NODE_ARRAY) {
 		arr = wats__obj_put(r, parent, WATS_K_steps, WATS_NODE_ARRAY);
 		if (!arr)
-			return WATS_ENOMEM;
+			return wats__failed();
 	}
 	/* Actions and flow steps record that they ran ("Done"), tests that they passed. */
 	const char *status = (kind == WATS_STEP_ACTION || kind == WATS_STEP_GENERIC) ? "D" : "P";
 	wats_obj_builder b;
 	if (!wats__build_begin(&b, r, WATS_NODE_OBJECT))
-		return WATS_ENOMEM;
+		return wats__failed();
 	int rc = static_type ? wats__build_static(&b, WATS_K_stepType, type)
 			     : wats__build_str(&b, WATS_K_stepType, type);
 	if (rc < 0 || wats__build_str(&b, WATS_K_name, name) < 0 ||
 	    wats__build_static(&b, WATS_K_group, "M") < 0 ||
 	    wats__build_static(&b, WATS_K_status, status) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (kind == WATS_STEP_SEQUENCE && !wats__build_member(&b, WATS_K_steps, WATS_NODE_ARRAY))
-		return WATS_ENOMEM;
+		return wats__failed();
 	wats__node_append(r, arr, b.obj);
 	if (out)
 		*out = b.obj;
@@ -206,7 +207,7 @@ int wats_step_set_status(wats_step *step, wats_status status)
 	wats_report *r = wats__report_of(step);
 	wats_node *n = wats__obj_put(r, step, WATS_K_status, WATS_NODE_STRING);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	n->u.str = letter;
 	n->len = 1;
 	step->flags |= WATS_NF_STATUS_SET;
@@ -224,7 +225,7 @@ int wats_step_set_group(wats_step *step, char group)
 				   "step group must be 'S' (setup), 'M' (main) or 'C' (cleanup)");
 	wats_node *n = wats__obj_put(wats__report_of(step), step, WATS_K_group, WATS_NODE_STRING);
 	if (!n)
-		return WATS_ENOMEM;
+		return wats__failed();
 	n->u.str = groups[i];
 	n->len = 1;
 	return 0;
@@ -289,7 +290,7 @@ int wats_step_set_seq_call(wats_step *step, const char *path, const char *name, 
 	wats_report *r = wats__report_of(step);
 	wats_node *sc = wats__obj_put(r, step, WATS_K_seqCall, WATS_NODE_OBJECT);
 	if (!sc)
-		return WATS_ENOMEM;
+		return wats__failed();
 	int rc = wats_node_set_string(r, sc, "path", path);
 	if (!rc)
 		rc = wats_node_set_string(r, sc, "name", name);
@@ -305,7 +306,7 @@ int wats_step_set_loop(wats_step *step, long index, long num, long passed, long 
 	wats_report *r = wats__report_of(step);
 	wats_node *loop = wats__obj_put(r, step, WATS_K_loop, WATS_NODE_OBJECT);
 	if (!loop)
-		return WATS_ENOMEM;
+		return wats__failed();
 	int rc = 0;
 	/* The server's two record kinds: an iteration {idx} or the summary {num, endingIndex, ...}. */
 	if (index >= 0) {
@@ -320,7 +321,7 @@ int wats_step_set_loop(wats_step *step, long index, long num, long passed, long 
 		if (failed >= 0)
 			rc |= wats__obj_set_int(r, loop, WATS_K_failed, failed);
 	}
-	return rc ? WATS_ENOMEM : 0;
+	return rc ? wats__failed() : 0;
 }
 
 int wats_step_set_attachment(wats_step *step, const char *name, const char *content_type,
@@ -335,10 +336,10 @@ int wats_step_set_attachment(wats_step *step, const char *name, const char *cont
 	if (!wats__build_begin(&b, r, WATS_NODE_OBJECT) || wats__build_str(&b, WATS_K_name, name) < 0 ||
 	    wats__build_str(&b, WATS_K_contentType, content_type ? content_type : "application/octet-stream") < 0 ||
 	    wats__build_base64(&b, WATS_K_data, data, len) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	wats_node *slot = wats__obj_put(r, step, WATS_K_attachment, WATS_NODE_OBJECT);
 	if (!slot)
-		return WATS_ENOMEM;
+		return wats__failed();
 	slot->u.first = b.obj->u.first;
 	slot->len = b.obj->len;
 	for (wats_node *c = slot->u.first; c; c = c->next)
@@ -362,7 +363,7 @@ int wats_step_set_message_popup(wats_step *step, const char *response, long butt
 	wats_report *r = wats__report_of(step);
 	wats_node *mp = wats__obj_put(r, step, WATS_K_messagePopup, WATS_NODE_OBJECT);
 	if (!mp)
-		return WATS_ENOMEM;
+		return wats__failed();
 	int rc = wats_node_set_string(r, mp, "response", response);
 	return rc < 0 ? rc : wats__obj_set_int(r, mp, WATS_K_button, button);
 }
@@ -378,7 +379,7 @@ int wats_step_add_additional_result(wats_node **out, wats_step *step, const char
 	wats_obj_builder b;
 	if (!arr || !wats__build_begin(&b, r, WATS_NODE_OBJECT) || wats__build_str(&b, WATS_K_name, name) < 0 ||
 	    !wats__build_member(&b, WATS_K_props, WATS_NODE_ARRAY))
-		return WATS_ENOMEM;
+		return wats__failed();
 	wats__node_append(r, arr, b.obj);
 	if (out)
 		*out = b.obj;
@@ -392,10 +393,16 @@ int wats_step_set_chart(wats_step *step, wats_chart_type type, const char *label
 {
 	if (step_check(step) < 0 || (unsigned)type > WATS_CHART_LINE_LOG_Y)
 		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID, "bad chart type");
+	/* Check every text first, so a bad one leaves no half-made chart behind. */
+	const char *texts[] = { label, x_label, x_unit, y_label, y_unit };
+	for (size_t i = 0; i < 5; i++)
+		if (texts[i] && !wats__utf8_valid(texts[i], strlen(texts[i])))
+			return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID, "chart text '%s' is not valid UTF-8",
+					   i == 0 ? "label" : i == 1 ? "xLabel" : i == 2 ? "xUnit" : i == 3 ? "yLabel" : "yUnit");
 	wats_report *r = wats__report_of(step);
 	wats_node *c = wats__obj_put(r, step, WATS_K_chart, WATS_NODE_OBJECT);
 	if (!c)
-		return WATS_ENOMEM;
+		return wats__failed();
 	int rc = 0;
 	rc |= wats__obj_set_str(r, c, WATS_K_chartType, chart_types[type]);
 	rc |= wats__obj_set_str(r, c, WATS_K_label, label ? label : "Chart");
@@ -403,8 +410,8 @@ int wats_step_set_chart(wats_step *step, wats_chart_type type, const char *label
 	rc |= wats__obj_set_str(r, c, WATS_K_xUnit, x_unit ? x_unit : "");
 	rc |= wats__obj_set_str(r, c, WATS_K_yLabel, y_label ? y_label : "Y");
 	rc |= wats__obj_set_str(r, c, WATS_K_yUnit, y_unit ? y_unit : "");
-	rc |= wats__obj_put(r, c, WATS_K_series, WATS_NODE_ARRAY) ? 0 : WATS_ENOMEM;
-	return rc ? WATS_ENOMEM : 0;
+	rc |= wats__obj_put(r, c, WATS_K_series, WATS_NODE_ARRAY) ? 0 : wats__failed();
+	return rc ? wats__failed() : 0;
 }
 
 /* Series data are ';'-separated decimal numbers, shortest round-trip text each. */
@@ -412,7 +419,7 @@ static int join_numbers(wats_obj_builder *b, int key, const double *v, size_t n)
 {
 	wats_node *node = wats__build_member(b, key, WATS_NODE_STRING);
 	if (!node)
-		return WATS_ENOMEM;
+		return wats__failed();
 	char *s = wats__arena_alloc(&b->r->arena, n * 26 + 1);
 	if (!s)
 		return wats__error_oom();
@@ -444,11 +451,11 @@ int wats_step_add_chart_series(wats_step *step, const char *name, const double *
 	wats_obj_builder b;
 	if (!arr || !wats__build_begin(&b, r, WATS_NODE_OBJECT) ||
 	    wats__build_static(&b, WATS_K_dataType, "XYG") < 0 || wats__build_str(&b, WATS_K_name, name) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (x && join_numbers(&b, WATS_K_xdata, x, n) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	if (join_numbers(&b, WATS_K_ydata, y, n) < 0)
-		return WATS_ENOMEM;
+		return wats__failed();
 	wats__node_append(r, arr, b.obj);
 	return 0;
 }
