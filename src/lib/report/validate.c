@@ -22,11 +22,20 @@ struct wats_validation {
 	int truncated;
 };
 
+#define PATH_DEPTH 160 /* deeper than any parsed document (127) */
+
+/* The path is kept as segments and only turned into text when there is something to report:
+ * a valid report (the common case) never formats a path. */
+typedef struct path_seg {
+	const char *key; /* member name, or NULL for an array index */
+	size_t index;
+} path_seg;
+
 typedef struct vstate {
 	wats_validation *v;
 	wats_report_type type;
-	char path[PATH_MAX_LEN];
-	size_t plen;
+	path_seg seg[PATH_DEPTH];
+	size_t depth;
 	int oom;
 } vstate;
 
@@ -34,26 +43,36 @@ typedef struct vstate {
 
 static size_t push_key(vstate *s, const char *key)
 {
-	size_t old = s->plen;
-	int n = snprintf(s->path + s->plen, sizeof(s->path) - s->plen, "%s%s", s->plen ? "." : "", key);
-	if (n > 0 && s->plen + (size_t)n < sizeof(s->path))
-		s->plen += (size_t)n;
+	size_t old = s->depth;
+	if (s->depth < PATH_DEPTH)
+		s->seg[s->depth++] = (path_seg){ key, 0 };
 	return old;
 }
 
 static size_t push_index(vstate *s, size_t i)
 {
-	size_t old = s->plen;
-	int n = snprintf(s->path + s->plen, sizeof(s->path) - s->plen, "[%zu]", i);
-	if (n > 0 && s->plen + (size_t)n < sizeof(s->path))
-		s->plen += (size_t)n;
+	size_t old = s->depth;
+	if (s->depth < PATH_DEPTH)
+		s->seg[s->depth++] = (path_seg){ NULL, i };
 	return old;
 }
 
 static void pop(vstate *s, size_t old)
 {
-	s->plen = old;
-	s->path[old] = '\0';
+	s->depth = old;
+}
+
+static void render_path(const vstate *s, char *out, size_t size)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < s->depth && len + 1 < size; i++) {
+		int n = s->seg[i].key ? snprintf(out + len, size - len, "%s%s", len ? "." : "", s->seg[i].key)
+				      : snprintf(out + len, size - len, "[%zu]", s->seg[i].index);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
 }
 
 /* ---- findings ----------------------------------------------------------------------------- */
@@ -80,9 +99,9 @@ static void add(vstate *s, wats_severity sev, const char *field, const char *rul
 		v->items = n;
 		v->cap = cap;
 	}
-	char path[PATH_MAX_LEN + 64], msg[1024];
-	size_t old = field ? push_key(s, field) : s->plen;
-	snprintf(path, sizeof(path), "%s", s->path);
+	char path[PATH_MAX_LEN], msg[1024];
+	size_t old = field ? push_key(s, field) : s->depth;
+	render_path(s, path, sizeof(path));
 	pop(s, old);
 	va_list ap;
 	va_start(ap, fmt);
