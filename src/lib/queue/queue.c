@@ -117,6 +117,10 @@ struct wats_queue {
 	char *path;
 	wats_queue_options opt;
 	pthread_mutex_t lock;
+	pthread_mutex_t gc_lock;      /* group commit of enqueues */
+	pthread_cond_t gc_cv;
+	struct gc_entry *gc_head;
+	int gc_busy;
 	sqlite3_stmt *st[S_COUNT];
 	uint64_t rng;
 	int sync_full; /* current synchronous setting of the connection */
@@ -463,6 +467,8 @@ int wats_queue_open(wats_queue **out, size_t *recovered, const char *path,
 	if (!q->rng && getrandom(&q->rng, sizeof(q->rng), 0) != (ssize_t)sizeof(q->rng))
 		q->rng = (uint64_t)wall_ms() ^ ((uint64_t)getpid() << 32);
 	pthread_mutex_init(&q->lock, NULL);
+	pthread_mutex_init(&q->gc_lock, NULL);
+	pthread_cond_init(&q->gc_cv, NULL);
 
 	int ro = !!(q->opt.flags & WATS_QUEUE_READ_ONLY);
 	int flags = (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -544,6 +550,8 @@ void wats_queue_close(wats_queue *q)
 	if (q->db)
 		sqlite3_close_v2(q->db);
 	pthread_mutex_destroy(&q->lock);
+	pthread_mutex_destroy(&q->gc_lock);
+	pthread_cond_destroy(&q->gc_cv);
 	free(q->path);
 	free(q);
 }
@@ -623,11 +631,11 @@ static int delete_seq(wats_queue *q, int64_t seq)
 	return src == SQLITE_DONE ? 0 : dberr(q, src, "delete item");
 }
 
-static int enqueue_locked(wats_queue *q, const wats_queue_entry *e, const char *id)
+/* One enqueue inside the group's transaction, in its own savepoint so that a refused entry
+ * (full queue) leaves the others of the group alone. */
+static int enqueue_one(wats_queue *q, const wats_queue_entry *e, const char *id)
 {
-	/* The durable commit: FULL unless asked otherwise (set outside the transaction). */
-	int rc = set_sync(q, !(q->opt.flags & WATS_QUEUE_SYNC_NORMAL));
-	rc = rc ? rc : begin(q);
+	int rc = exec(q, "SAVEPOINT enq", "savepoint");
 	if (rc)
 		return rc;
 	/* The item it replaces, if any. */
@@ -722,13 +730,56 @@ static int enqueue_locked(wats_queue *q, const wats_queue_entry *e, const char *
 		rc = dberr(q, src, "insert payload");
 		goto out;
 	}
-	rc = commit(q);
-	int rc2 = set_sync(q, 0);
-	return rc ? rc : rc2;
+	return exec(q, "RELEASE enq", "release savepoint");
 out:
-	rollback(q);
-	set_sync(q, 0);
+	sqlite3_exec(q->db, "ROLLBACK TO enq; RELEASE enq", NULL, NULL, NULL);
 	return rc;
+}
+
+/*
+ * Group commit: enqueues from several threads that arrive while a commit is in progress are
+ * committed together by one leader in one transaction with one fsync; each caller still
+ * returns only after its own entry is durable (or with its own error).
+ */
+typedef struct gc_entry {
+	const wats_queue_entry *e;
+	const char *id;
+	int rc, done, klass, http;
+	char msg[512];
+	struct gc_entry *next;
+} gc_entry;
+
+static void run_group(wats_queue *q, gc_entry *batch)
+{
+	pthread_mutex_lock(&q->lock);
+	int rc = set_sync(q, !(q->opt.flags & WATS_QUEUE_SYNC_NORMAL));
+	rc = rc ? rc : begin(q);
+	int any = 0;
+	for (gc_entry *g = batch; g; g = g->next) {
+		if (rc) {
+			g->rc = rc;
+		} else {
+			g->rc = enqueue_one(q, g->e, g->id);
+			if (g->rc == 0)
+				any = 1;
+		}
+		if (g->rc)
+			snprintf(g->msg, sizeof(g->msg), "%s", wats_error_last()->message);
+	}
+	if (rc == 0) {
+		rc = any ? commit(q) : (rollback(q), 0);
+		if (rc) {
+			/* The commit failed: none of the group is durable. */
+			for (gc_entry *g = batch; g; g = g->next) {
+				if (g->rc == 0) {
+					g->rc = rc;
+					snprintf(g->msg, sizeof(g->msg), "%s", wats_error_last()->message);
+				}
+			}
+		}
+	}
+	set_sync(q, 0);
+	pthread_mutex_unlock(&q->lock);
 }
 
 int wats_queue_enqueue(wats_queue *q, const wats_queue_entry *e)
@@ -749,10 +800,38 @@ int wats_queue_enqueue(wats_queue *q, const wats_queue_entry *e)
 	if ((int)e->format < 0 || (int)e->format > WATS_WIRE_WSXF)
 		return wats__error(WATS_EINVAL, WATS_ERRCLASS_QUEUE, "queue: unknown wire format %d",
 				   (int)e->format);
-	pthread_mutex_lock(&q->lock);
-	rc = enqueue_locked(q, e, id);
-	pthread_mutex_unlock(&q->lock);
-	return rc;
+	gc_entry me = { .e = e, .id = id };
+	pthread_mutex_lock(&q->gc_lock);
+	/* Append (FIFO, so a group keeps the callers' order). */
+	gc_entry **tail = &q->gc_head;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = &me;
+	while (!me.done) {
+		if (!q->gc_busy) {
+			q->gc_busy = 1;
+			gc_entry *batch = q->gc_head;
+			q->gc_head = NULL;
+			pthread_mutex_unlock(&q->gc_lock);
+			run_group(q, batch);
+			pthread_mutex_lock(&q->gc_lock);
+			for (gc_entry *g = batch, *nx; g; g = nx) {
+				nx = g->next;
+				g->done = 1;
+			}
+			q->gc_busy = 0;
+			pthread_cond_broadcast(&q->gc_cv);
+		} else {
+			pthread_cond_wait(&q->gc_cv, &q->gc_lock);
+		}
+	}
+	pthread_mutex_unlock(&q->gc_lock);
+	if (me.rc) {
+		/* The error happened on the leader's thread: raise it again on this one. */
+		int klass = me.rc == WATS_ENOMEM ? WATS_ERRCLASS_NOMEM : WATS_ERRCLASS_QUEUE;
+		return wats__error(me.rc, klass, "%s", me.msg);
+	}
+	return 0;
 }
 
 static int64_t paused_until_locked(wats_queue *q, int *rc, char **reason)
