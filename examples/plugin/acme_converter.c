@@ -92,9 +92,9 @@ static int convert(void *state, const char *name, const unsigned char *data, siz
 		snprintf(buf, sizeof(buf), "%.*s", (int)(n < 1023 ? n : 1023), s);
 		s += nl ? (size_t)(nl - s) + 1 : n;
 		if (!strncmp(buf, "SN=", 3))
-			snprintf(sn, sizeof(sn), "%s", buf + 3);
+			snprintf(sn, sizeof(sn), "%.127s", buf + 3);
 		else if (!strncmp(buf, "PN=", 3))
-			snprintf(pn, sizeof(pn), "%s", buf + 3);
+			snprintf(pn, sizeof(pn), "%.127s", buf + 3);
 		else if (!strncmp(buf, "RESULT=", 7))
 			result = !strcmp(buf + 7, "PASS") ? 'P' : 'F';
 		else if (!strncmp(buf, "MEAS=", 5) || !strncmp(buf, "CHECK=", 6)) {

@@ -52,7 +52,7 @@ static void test_validate_fixtures_ok(void **state)
 		char *out, *err;
 		const char *f = tu_fixture(fixtures[i]);
 		assert_int_equal(cli(&out, &err, "validate", f, NULL), 0);
-		char want[4200];
+		char want[16600];
 		snprintf(want, sizeof(want), "%s: ok\n", f);
 		assert_string_equal(out, want);
 		assert_string_equal(err, "");
@@ -79,7 +79,7 @@ static void test_validate_invalid(void **state)
 	free(text);
 	char *out, *err;
 	assert_int_equal(cli(&out, &err, "validate", bad, NULL), 1);
-	char want[4200];
+	char want[16600];
 	snprintf(want, sizeof(want), "%s: error: sn: ", bad);
 	assert_contains(out, want);
 	snprintf(want, sizeof(want), "%s: error: pn: ", bad);
@@ -115,7 +115,7 @@ static void test_validate_unreadable(void **state)
 	/* A syntax error names file, line and column. */
 	const char *syn = put(dir, "syntax.json", "{\n  \"type\": \"T\",\n  \"pn\": tru\n}", 2);
 	assert_int_equal(cli(&out, &err, "validate", syn, NULL), 3);
-	char want[4200];
+	char want[16600];
 	snprintf(want, sizeof(want), "%s:3:", syn);
 	assert_contains(err, want);
 	assert_string_equal(out, "");
