@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "convert/convert_internal.h"
+#include "util/jsonnum.h"
 #include "util/uuid.h"
 
 int wats__strcaseeq(const char *a, const char *b)
@@ -172,39 +173,9 @@ int wats__parse_double(const char *s, double *out)
 	return *end ? -1 : 0;
 }
 
-static int json_number_ok(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return 0;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const char *text)
 {
-	if (json_number_ok(text))
+	if (wats__json_number_valid(text))
 		return wats_node_set_number_text(r, obj, key, text);
 	double d;
 	if (wats__parse_double(text, &d) == 0)

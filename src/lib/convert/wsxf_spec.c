@@ -2,6 +2,7 @@
 #include <strings.h>
 #include <string.h>
 
+#include "util/jsonnum.h"
 #include "convert/wsxf_spec.h"
 
 #define A(j, x, c) { j, x, WS_ATTR, c, WD_NONE, 0, -1, 0 }
@@ -188,37 +189,6 @@ const wsxf_field *wats__wsxf_field(const wsxf_spec *s, const char *json)
 	return NULL;
 }
 
-/* JSON number grammar. */
-static int json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return 0;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 static const char *const group_words[3][2] = { { "M", "Main" }, { "S", "Setup" }, { "C", "Cleanup" } };
 
 int wats__wsxf_from_xml(wats_buf *out, wats_node_kind *kind, int conv, const char *text)
@@ -236,7 +206,7 @@ int wats__wsxf_from_xml(wats_buf *out, wats_node_kind *kind, int conv, const cha
 		return 1;
 	case WC_NUM:
 		wats__buf_puts(out, text);
-		if (json_number(text)) {
+		if (wats__json_number_valid(text)) {
 			*kind = WATS_NODE_NUMBER;
 			return 1;
 		}

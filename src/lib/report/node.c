@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "util/jsonnum.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -564,41 +565,10 @@ int wats_node_set_number(wats_report *report, wats_node *container, const char *
 	return 0;
 }
 
-/* JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static int json_number_valid(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return 0;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 int wats_node_set_number_text(wats_report *report, wats_node *container, const char *key,
 			      const char *text)
 {
-	if (!text || !json_number_valid(text))
+	if (!text || !wats__json_number_valid(text))
 		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID, "'%s' is not a JSON number",
 				   text ? text : "(null)");
 	wats_node *n = slot_for(report, container, key, WATS_NODE_NUMBER);
