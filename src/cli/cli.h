@@ -43,5 +43,7 @@ int wats_cmd_net_unit(int argc, char **argv);
 int wats_cmd_api(int argc, char **argv);
 /* The submit queue (cmd_queue.c). */
 int wats_cmd_queue(int argc, char **argv);
+/* A running watsd over its control socket (cmd_status.c). */
+int wats_cmd_status(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const wats_cli_command commands[] = {
 	{ "unit", "get SN PN", "show a production unit", wats_cmd_net_unit },
 	{ "api", "list | show NAME | call NAME k=v...", "any of the 204 REST routes by name", wats_cmd_api },
 	{ "queue", "status|list|retry|purge --state-dir DIR", "the persistent submit queue of watsd", wats_cmd_queue },
+	{ "status", "[--instance NAME] [--send CMD]", "ask a running watsd (control socket)", wats_cmd_status },
 };
 
 static void usage(FILE *out)

@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 		  wats_version(), cfg.instance, wats_client_base_url(d.client), cfg.nwatches,
 		  cfg.nwatches == 1 ? "" : "s", qpath, (unsigned long long)qc.unsent_items, recovered,
 		  cfg.convert_workers, cfg.upload_workers);
+	watsd_control_open(&d); /* without it watsd still runs; the error is logged */
 	if (watsd_pipeline_start(&d)) {
 		watsd_log(WATS_LOG_CRITICAL, NULL, "cannot start the worker threads");
 		return 1;

@@ -463,6 +463,10 @@ static void *uploader_thread(void *arg)
 {
 	watsd *d = arg;
 	while (!atomic_load(&d->stopping)) {
+		if (atomic_load(&d->paused)) {
+			up_wait(d, 500);
+			continue;
+		}
 		wats_queue_item *it[1];
 		size_t n = 0;
 		int rc = wats_queue_claim(it, &n, d->queue, 1);
@@ -530,13 +534,14 @@ int watsd_pipeline_start(watsd *d)
 	d->jobs = watsd__jobs_new();
 	if (!d->files || !d->jobs)
 		return -1;
-	size_t want = 1 + (size_t)d->cfg->convert_workers + (size_t)d->cfg->upload_workers;
+	size_t want = 2 + (size_t)d->cfg->convert_workers + (size_t)d->cfg->upload_workers;
 	threads = calloc(want, sizeof(*threads));
 	if (!threads)
 		return -1;
 	for (size_t i = 0; i < want; i++) {
 		void *(*fn)(void *) = i == 0 ? watsd_watch_thread
-				      : i <= (size_t)d->cfg->convert_workers ? converter_thread : uploader_thread;
+				      : i == 1 ? watsd_control_thread
+				      : i <= 1 + (size_t)d->cfg->convert_workers ? converter_thread : uploader_thread;
 		pthread_mutex_lock(&d->lock);
 		d->running++;
 		pthread_mutex_unlock(&d->lock);

@@ -84,6 +84,7 @@ struct watsd {
 	wats_queue *queue;
 	wats_converters *converters;
 	atomic_int stopping;       /* phase 1: take no new work */
+	atomic_int paused;         /* uploads paused (control socket) */
 	pthread_mutex_t lock;      /* jobs, candidates */
 	pthread_cond_t job_cv;     /* converters wait here */
 	pthread_cond_t up_cv;      /* uploaders wait here */
@@ -102,6 +103,10 @@ void watsd_pipeline_stop(watsd *d);
 /* Wait until every thread has finished or deadline_ms (CLOCK_MONOTONIC ms) passes: 0 or -1. */
 int watsd_pipeline_wait(watsd *d, int64_t deadline_ms);
 void watsd_pipeline_free(watsd *d);
+
+/* control.c: the control socket (STATE/watsd.sock) and its thread. */
+int watsd_control_open(watsd *d);
+void *watsd_control_thread(void *arg);
 
 /* watch.c: the watcher thread (inotify, start-up scan, periodic rescan, stability). */
 void *watsd_watch_thread(void *arg);

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -436,6 +438,134 @@ static void test_folder_recreated_and_post_actions(void **state)
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 }
 
+/* Connect to the control socket; -1 on failure (errno set). */
+static int ctl_connect(fx *f)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/station.state/watsd.sock", f->dir);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Read answer lines until n lines or 8 s. */
+static char *ctl_read(int fd, int lines)
+{
+	static char buf[65536];
+	size_t len = 0;
+	int seen = 0;
+	for (int waited = 0; waited < 8000 && seen < lines && len < sizeof(buf) - 1; ) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) <= 0) {
+			waited += 100;
+			continue;
+		}
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0)
+			break;
+		for (ssize_t i = 0; i < r; i++)
+			seen += buf[len + (size_t)i] == '\n';
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void test_control_socket(void **state)
+{
+	fx *f = *state;
+	pid_t pid = start_watsd(f);
+	char sdir[4200];
+	snprintf(sdir, sizeof(sdir), "%s/station.state", f->dir);
+	/* wats status through the CLI. */
+	char *out = NULL, *err = NULL;
+	char *st[] = { (char *)tu_cli(), (char *)"status", (char *)"--state-dir", sdir, NULL };
+	assert_int_equal(tu_run(st, &out, &err), 0);
+	assert_non_null(strstr(out, "instance station"));
+	assert_non_null(strstr(out, "breaker closed"));
+	free(out);
+	free(err);
+	char *stj[] = { (char *)tu_cli(), (char *)"status", (char *)"--state-dir", sdir, (char *)"--json", NULL };
+	assert_int_equal(tu_run(stj, &out, &err), 0);
+	assert_null(strstr(out, tu_devserver_token(f->ds))); /* never a secret */
+	free(out);
+	free(err);
+	/* Pause: files are queued, nothing is sent; resume: sent. */
+	char *pa[] = { (char *)tu_cli(), (char *)"status", (char *)"--state-dir", sdir, (char *)"--send", (char *)"pause", NULL };
+	assert_int_equal(tu_run(pa, &out, &err), 0);
+	free(out);
+	free(err);
+	char ids[1][37];
+	drop(f, ids, 0);
+	char done[4300];
+	snprintf(done, sizeof(done), "%s/Done", f->inbox);
+	for (int i = 0; i < 100 && count_files(done) < 1; i++)
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	assert_int_equal(count_files(done), 1);
+	nanosleep(&(struct timespec){ 0, 300000000L }, NULL);
+	assert_int_equal(stat_num(f, "reportsInDatabase"), 0);
+	pa[5] = (char *)"resume";
+	assert_int_equal(tu_run(pa, &out, &err), 0);
+	free(out);
+	free(err);
+	assert_int_equal(wait_reports(f, 1, 10000), 1);
+	/* Garbage, a wrong version, an unknown command: one error answer each, still serving. */
+	int fd = ctl_connect(f);
+	assert_true(fd >= 0);
+	const char *junk = "\x01\x02garbage\n{\"v\":9,\"id\":4,\"cmd\":\"status\"}\n{\"cmd\":\"format-disk\"}\n"
+			   "{\"v\":1,\"id\":5,\"cmd\":\"queue.list\",\"state\":\"sent\"}\n";
+	assert_int_equal(write(fd, junk, strlen(junk)), (ssize_t)strlen(junk));
+	char *ans = ctl_read(fd, 4);
+	assert_non_null(strstr(ans, "not a JSON object"));
+	assert_non_null(strstr(ans, "unsupported protocol version"));
+	assert_non_null(strstr(ans, "unknown command"));
+	assert_non_null(strstr(ans, ids[0])); /* queue.list found the sent report */
+	/* Rate limit: 30 requests at once, the excess refused, the connection kept. */
+	char many[30 * 40] = "";
+	for (int i = 0; i < 30; i++)
+		strcat(many, "{\"cmd\":\"status\"}\n");
+	assert_int_equal(write(fd, many, strlen(many)), (ssize_t)strlen(many));
+	ans = ctl_read(fd, 30);
+	assert_non_null(strstr(ans, "rate limit"));
+	close(fd);
+	/* A slow client (half a line, then nothing) is answered with a timeout and dropped. */
+	fd = ctl_connect(f);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"cmd\":", 8), 8);
+	ans = ctl_read(fd, 1);
+	assert_non_null(strstr(ans, "timeout"));
+	close(fd);
+	/* Another user cannot even connect (the socket is 0600). */
+	if (geteuid() == 0) {
+		pid_t c = fork();
+		if (c == 0) {
+			if (setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(2);
+			int k = ctl_connect(f);
+			_exit(k < 0 && errno == EACCES ? 0 : 1);
+		}
+		int cs = 0;
+		waitpid(c, &cs, 0);
+		assert_true(WIFEXITED(cs));
+		assert_int_equal(WEXITSTATUS(cs), 0);
+	}
+	/* Stop through the socket: a clean exit. */
+	pa[5] = (char *)"stop";
+	assert_int_equal(tu_run(pa, &out, &err), 0);
+	free(out);
+	free(err);
+	int ws = 0;
+	for (int i = 0; i < 200 && waitpid(pid, &ws, WNOHANG) != pid; i++)
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +574,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outage_then_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_errors_and_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folder_recreated_and_post_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_socket, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("watsd", tests, NULL, NULL);
 }

@@ -1,0 +1,211 @@
+/*
+ * wats status: ask a running watsd over its control socket (STATE/watsd.sock).
+ *
+ *   wats status (--instance NAME | --state-dir DIR | --socket PATH) [--json]
+ *   wats status ... --send pause|resume|stop     (other commands of the control protocol)
+ *
+ * The instance's state folder: $WATSD_STATE_DIR, else "state_dir" of its config file
+ * ($WATSD_CONFIG_DIR, ~/.config/watsd or /etc/watsd, NAME.json), else <config dir>/NAME.state.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "wats/wats.h"
+
+static int state_dir_of(char *out, size_t size, const char *instance)
+{
+	const char *env = getenv("WATSD_STATE_DIR");
+	if (env && *env)
+		return snprintf(out, size, "%s", env) < (int)size ? 0 : -1;
+	char dir[PATH_MAX], cfg[PATH_MAX + 80];
+	const char *d = getenv("WATSD_CONFIG_DIR");
+	if (d && *d)
+		snprintf(dir, sizeof(dir), "%s", d);
+	else if (geteuid() == 0)
+		snprintf(dir, sizeof(dir), "/etc/watsd");
+	else if (getenv("XDG_CONFIG_HOME") && *getenv("XDG_CONFIG_HOME"))
+		snprintf(dir, sizeof(dir), "%s/watsd", getenv("XDG_CONFIG_HOME"));
+	else
+		snprintf(dir, sizeof(dir), "%s/.config/watsd", getenv("HOME") ? getenv("HOME") : ".");
+	snprintf(cfg, sizeof(cfg), "%s/%s.json", dir, instance);
+	json_object *root = json_object_from_file(cfg), *v;
+	int rc = 0;
+	if (root && json_object_object_get_ex(root, "state_dir", &v) && json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+		if (s[0] == '/')
+			snprintf(out, size, "%s", s);
+		else
+			snprintf(out, size, "%s/%s", dir, s);
+	} else if (root) {
+		snprintf(out, size, "%s/%s.state", dir, instance);
+	} else {
+		fprintf(stderr, "wats status: cannot read the config of instance %s (%s)\n", instance, cfg);
+		rc = -1;
+	}
+	json_object_put(root);
+	return rc;
+}
+
+/* Send one request line, read one answer line (5 s). Returns the parsed answer or NULL. */
+static json_object *ask(const char *sock, const char *cmd)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "wats status: socket path too long: %s\n", sock);
+		return NULL;
+	}
+	memcpy(a.sun_path, sock, strlen(sock) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		fprintf(stderr, "wats status: cannot connect to %s: %s (is watsd running?)\n", sock,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	char req[256];
+	int n = snprintf(req, sizeof(req), "{\"v\":1,\"id\":1,\"cmd\":\"%s\"}\n", cmd);
+	if (write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int64_t waited = 0;
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) <= 0) {
+			waited += 100;
+			if (waited > 5000)
+				break;
+			continue;
+		}
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	close(fd);
+	if (!buf || !len) {
+		fprintf(stderr, "wats status: no answer from %s\n", sock);
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	json_object *ans = json_tokener_parse(buf);
+	free(buf);
+	if (!ans)
+		fprintf(stderr, "wats status: the answer is not JSON\n");
+	return ans;
+}
+
+static long long geti(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) ? (long long)json_object_get_int64(v) : 0;
+}
+
+static const char *gets_(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+int wats_cmd_status(int argc, char **argv)
+{
+	const char *instance = NULL, *sdir = NULL, *sock = NULL, *send = "status";
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--instance") && i + 1 < argc)
+			instance = argv[++i];
+		else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
+			sdir = argv[++i];
+		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
+			sock = argv[++i];
+		else if (!strcmp(argv[i], "--send") && i + 1 < argc)
+			send = argv[++i];
+		else if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else {
+			fprintf(stderr, "usage: wats status (--instance NAME | --state-dir DIR | --socket PATH) "
+					"[--json] [--send pause|resume|stop]\n");
+			return WATS_EXIT_USAGE;
+		}
+	}
+	if (strspn(send, "abcdefghijklmnopqrstuvwxyz.") != strlen(send)) {
+		fprintf(stderr, "wats status: --send takes a command name (pause, resume, stop)\n");
+		return WATS_EXIT_USAGE;
+	}
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	if (!sock) {
+		if (!sdir && !instance)
+			instance = "default";
+		if (!sdir) {
+			if (state_dir_of(dir, sizeof(dir), instance))
+				return WATS_EXIT_INPUT;
+			sdir = dir;
+		}
+		snprintf(path, sizeof(path), "%s/watsd.sock", sdir);
+		sock = path;
+	}
+	json_object *ans = ask(sock, send), *v, *r;
+	if (!ans)
+		return WATS_EXIT_SERVER;
+	if (!json_object_object_get_ex(ans, "ok", &v) || !json_object_get_boolean(v)) {
+		fprintf(stderr, "wats status: watsd answered: %s\n", gets_(ans, "error"));
+		json_object_put(ans);
+		return WATS_EXIT_NEGATIVE;
+	}
+	if (json || strcmp(send, "status") || !json_object_object_get_ex(ans, "result", &r)) {
+		puts(json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PLAIN));
+		json_object_put(ans);
+		return WATS_EXIT_OK;
+	}
+	json_object *q = NULL, *c = NULL, *w = NULL;
+	json_object_object_get_ex(r, "queue", &q);
+	json_object_object_get_ex(r, "counters", &c);
+	json_object_object_get_ex(r, "watch", &w);
+	printf("watsd %s, instance %s, pid %lld, up %lld s%s%s\n", gets_(r, "version"),
+	       gets_(r, "instance"), geti(r, "pid"), geti(r, "uptime_s"),
+	       json_object_object_get_ex(r, "uploads_paused", &v) && json_object_get_boolean(v)
+	       ? ", UPLOADS PAUSED" : "",
+	       json_object_object_get_ex(r, "stopping", &v) && json_object_get_boolean(v) ? ", stopping" : "");
+	printf("server   %s (breaker %s)\n", gets_(r, "server"), gets_(r, "breaker"));
+	if (q)
+		printf("queue    queued %lld, transferring %lld, error %lld, invalid %lld, failed %lld, "
+		       "sent %lld\n", geti(q, "queued"), geti(q, "transferring"), geti(q, "error"),
+		       geti(q, "invalid"), geti(q, "failed"), geti(q, "sent"));
+	if (c)
+		printf("counters files seen %lld, converted %lld, failed %lld; reports queued %lld, sent "
+		       "%lld; send failures %lld\n", geti(c, "files_seen"), geti(c, "files_converted"),
+		       geti(c, "files_failed"), geti(c, "reports_queued"), geti(c, "reports_sent"),
+		       geti(c, "send_failures"));
+	for (size_t i = 0; w && i < json_object_array_length(w); i++) {
+		json_object *o = json_object_array_get_idx(w, i);
+		printf("watch    %s (priority %lld)%s\n", gets_(o, "path"), geti(o, "priority"),
+		       json_object_object_get_ex(o, "present", &v) && !json_object_get_boolean(v)
+		       ? " MISSING" : "");
+	}
+	json_object_put(ans);
+	return WATS_EXIT_OK;
+}
