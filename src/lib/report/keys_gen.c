@@ -147,7 +147,7 @@ const char *const wats__key_names[WATS_K__COUNT] = {
 	"button",
 };
 
-static const unsigned char key_len[WATS_K__COUNT] = {
+const unsigned char wats__key_lens[WATS_K__COUNT] = {
 	2, 4, 2, 2, 3, 11, 6, 11, 8, 7, 5, 8, 8, 9, 6, 10,
 	10, 14, 6, 11, 11, 17, 3, 3, 4, 4, 7, 8, 9, 15, 21, 9,
 	15, 12, 7, 14, 20, 14, 20, 22, 16, 17, 17, 17, 6, 11, 12, 6,
@@ -236,7 +236,7 @@ int wats__key_lookup(const char *s, size_t len)
 		unsigned v = slots[pos];
 		if (!v)
 			return -1;
-		if (key_len[v - 1] == len && !memcmp(wats__key_names[v - 1], s, len))
+		if (wats__key_lens[v - 1] == len && !memcmp(wats__key_names[v - 1], s, len))
 			return (int)v - 1;
 	}
 }

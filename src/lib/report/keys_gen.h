@@ -151,6 +151,8 @@ enum wats_key_id {
 
 /** The interned key strings, indexed by wats_key_id. */
 extern const char *const wats__key_names[WATS_K__COUNT];
+/** Their lengths. */
+extern const unsigned char wats__key_lens[WATS_K__COUNT];
 /** Index of a known key, or -1. */
 int wats__key_lookup(const char *s, size_t len);
 

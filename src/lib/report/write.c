@@ -102,7 +102,9 @@ static int gen_node(yajl_gen g, const wats_node *n)
 		st = yajl_gen_map_open(g);
 		for (const wats_node *c = n->u.first; c && st == yajl_gen_status_ok; c = c->next) {
 			const char *key = wats__node_keystr(c);
-			st = yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+			size_t klen = c->key_id && c->key_id != WATS_KEY_EXTERNAL ? wats__key_lens[c->key_id - 1]
+										 : strlen(key);
+			st = yajl_gen_string(g, (const unsigned char *)key, klen);
 			if (st != yajl_gen_status_ok)
 				return gen_error(c, st);
 			int rc = gen_node(g, c);
