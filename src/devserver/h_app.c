@@ -79,3 +79,20 @@ int h_empty_list(ds_req *r)
 	ds_reply_json(r, 200, json_object_new_array());
 	return 0;
 }
+
+/* A dev server has one organisation level; WATS lists its configured levels here. */
+int h_app_levels(ds_req *r)
+{
+	json_object *arr = json_object_new_array(), *o = json_object_new_object();
+	json_object_object_add(o, "levelId", json_object_new_int(1));
+	json_object_object_add(o, "levelName", json_object_new_string("Default"));
+	json_object_array_add(arr, o);
+	ds_reply_json(r, 200, arr);
+	return 0;
+}
+
+/* The product groups created with PUT /api/Product/Group (includeFilters is ignored). */
+int h_app_product_groups(ds_req *r)
+{
+	return h_product_groups(r);
+}

@@ -337,3 +337,58 @@ int h_unit_verification(ds_req *r)
 	ds_reply_json(r, 200, o);
 	return 0;
 }
+
+static void xml_attr(wats_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': wats__buf_puts(b, "&amp;"); break;
+		case '<': wats__buf_puts(b, "&lt;"); break;
+		case '>': wats__buf_puts(b, "&gt;"); break;
+		case '"': wats__buf_puts(b, "&quot;"); break;
+		default: wats__buf_putc(b, *s);
+		}
+	}
+}
+
+/*
+ * POST /api/Production/SerialNumbers/Take?serialNumberType=T&quantity=N[&refSN&refPN&stationName]
+ * Allocates N new serial numbers of type T: "T-000001", "T-000002", ... from a counter per
+ * type kept in the database, so a number is never handed out twice, also across restarts.
+ * Any type name is accepted (WATS would need the type configured). The answer is the XML the
+ * real server sends: <SerialNumbers><SN id="T-000001" />...</SerialNumbers>.
+ */
+#define MAX_TAKE 10000L
+
+int h_serials_take(ds_req *r)
+{
+	const char *type = ds_query_required(r, "serialNumberType");
+	long qty;
+	if (!type || ds_query_long(r, "quantity", 1, 1, MAX_TAKE, &qty) < 0)
+		return 0;
+	if (strlen(type) > 100 || strspn(type, " \t") == strlen(type)) {
+		ds_reply_error(r, 400, "serialNumberType must be 1 to 100 characters, not blank");
+		return 0;
+	}
+	char key[128];
+	snprintf(key, sizeof(key), "serial:%s", type);
+	long last = ds_store_add_counter(&r->srv->store, key, qty);
+	if (last < qty) {
+		ds_reply_error(r, 500, "could not allocate serial numbers of type '%s'", type);
+		return 0;
+	}
+	wats_buf b = WATS_BUF_INIT;
+	wats__buf_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?><SerialNumbers>");
+	for (long v = last - qty + 1; v <= last; v++) {
+		char num[32];
+		snprintf(num, sizeof(num), "-%06ld", v);
+		wats__buf_puts(&b, "<SN id=\"");
+		xml_attr(&b, type);
+		wats__buf_puts(&b, num);
+		wats__buf_puts(&b, "\" />");
+	}
+	wats__buf_puts(&b, "</SerialNumbers>");
+	ds_reply_raw(r, 200, "application/xml; charset=utf-8", b.ptr, b.len);
+	wats__buf_dispose(&b);
+	return 0;
+}

@@ -17,6 +17,8 @@ int h_app_version(ds_req *r);
 int h_app_processes(ds_req *r);
 int h_true(ds_req *r);
 int h_empty_list(ds_req *r);
+int h_app_levels(ds_req *r);
+int h_app_product_groups(ds_req *r);
 /* Name of a built-in process code, or NULL. */
 const char *ds_process_name(int64_t code);
 
@@ -43,6 +45,7 @@ int h_unit_set_process(ds_req *r);
 int h_unit_phases(ds_req *r);
 int h_unit_add_child(ds_req *r);
 int h_unit_remove_child(ds_req *r);
+int h_serials_take(ds_req *r);
 
 /* h_asset.c */
 int h_assets_get(ds_req *r);

@@ -13,6 +13,8 @@ static const ds_route routes[] = {
 	/* App / process */
 	{ "GET", "/api/App/Version", h_app_version },
 	{ "GET", "/api/App/Processes", h_app_processes },
+	{ "GET", "/api/App/Levels", h_app_levels },
+	{ "GET", "/api/App/ProductGroups", h_app_product_groups },
 	{ "GET", "/api/internal/Mes/GetUnitPhases", h_unit_phases },
 	{ "GET", "/api/internal/Production/isConnected", h_true },
 	{ "GET", "/api/internal/Software/isConnected", h_true },
@@ -48,6 +50,7 @@ static const ds_route routes[] = {
 	{ "POST", "/api/Production/AddChildUnit", h_unit_add_child },
 	{ "POST", "/api/Production/RemoveChildUnit", h_unit_remove_child },
 	{ "GET", "/api/Production/SerialNumbers/Types", h_empty_list },
+	{ "POST", "/api/Production/SerialNumbers/Take", h_serials_take },
 
 	/* Assets */
 	{ "GET", "/api/Asset", h_assets_get },

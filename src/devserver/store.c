@@ -347,13 +347,19 @@ out:
 
 long ds_store_next_counter(ds_store *st, const char *name)
 {
+	return ds_store_add_counter(st, name, 1);
+}
+
+long ds_store_add_counter(ds_store *st, const char *name, long n)
+{
 	long v = -1;
 	sqlite3_stmt *s = NULL;
 	ds_store_lock(st);
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO counters(name, value) VALUES(?1, 1)"
-			       " ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value",
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO counters(name, value) VALUES(?1, ?2)"
+			       " ON CONFLICT(name) DO UPDATE SET value=value+?2 RETURNING value",
 			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, n);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			v = (long)sqlite3_column_int64(s, 0);
 	}

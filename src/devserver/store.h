@@ -65,5 +65,7 @@ json_object *ds_doc_list(ds_store *st, const char *kind, const char *k1, const c
 			 size_t errlen);
 /* Next value of a named counter (ticket numbers, package versions). */
 long ds_store_next_counter(ds_store *st, const char *name);
+/* Add n to a named counter atomically; returns the new value (the range is value-n+1..value). */
+long ds_store_add_counter(ds_store *st, const char *name, long n);
 
 #endif

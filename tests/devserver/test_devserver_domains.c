@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static tu_devserver *srv;
@@ -147,6 +148,78 @@ static void test_groups_and_vendors(void **state)
 	json_object_put(list);
 	expect_true("DELETE", path, NULL);
 	call("DELETE", path, NULL, 404);
+
+	/* /api/App/ProductGroups lists the same groups; /api/App/Levels has one level */
+	list = call("GET", "/api/App/ProductGroups?includeFilters=true", NULL, 200);
+	assert_int_equal(json_object_array_length(list), 1);
+	assert_string_equal(str(json_object_array_get_idx(list, 0), "productGroupName"), "Boards");
+	json_object_put(list);
+	list = call("GET", "/api/App/Levels", NULL, 200);
+	assert_true(json_object_array_length(list) >= 1);
+	assert_non_null(str(json_object_array_get_idx(list, 0), "levelName"));
+	assert_true(num(json_object_array_get_idx(list, 0), "levelId") > 0);
+	json_object_put(list);
+}
+
+/* POST SerialNumbers/Take: count the <SN id="..."> elements, copy them into ids[]. */
+static size_t take(tu_devserver *s, const char *params, char ids[][64], size_t max, long status)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "/api/Production/SerialNumbers/Take?%s", params);
+	th_resp r = th_request(s, "POST", path, NULL, 0, NULL, NULL);
+	th_expect(&r, status);
+	size_t n = 0;
+	if (status == 200) {
+		char ct[128];
+		assert_non_null(th_header(&r, "Content-Type", ct, sizeof(ct)));
+		assert_non_null(strstr(ct, "xml"));
+		assert_non_null(strstr(r.body, "<SerialNumbers>"));
+		for (const char *p = strstr(r.body, "<SN id=\""); p; p = strstr(p + 1, "<SN id=\"")) {
+			const char *v = p + 8, *e = strchr(v, '"');
+			assert_non_null(e);
+			if (n < max)
+				snprintf(ids[n], 64, "%.*s", (int)(e - v), v);
+			n++;
+		}
+	}
+	th_free(&r);
+	return n;
+}
+
+static void test_serial_number_take(void **state)
+{
+	(void)state;
+	char dir_db[4096], ids[8][64], more[8][64];
+	char *dir = tu_tmpdir();
+	snprintf(dir_db, sizeof(dir_db), "%s/sn.db", dir);
+	tu_devserver *s = tu_devserver_start(dir_db, NULL);
+	assert_int_equal(take(s, "serialNumberType=Board&quantity=3&refSN=P1&refPN=PN&"
+			      "stationName=st", ids, 8, 200), 3);
+	assert_string_equal(ids[0], "Board-000001");
+	assert_string_equal(ids[2], "Board-000003");
+	/* quantity defaults to 1; each type counts on its own */
+	assert_int_equal(take(s, "serialNumberType=Board", more, 8, 200), 1);
+	assert_string_equal(more[0], "Board-000004");
+	assert_int_equal(take(s, "serialNumberType=A%26B", more, 8, 200), 1);
+	assert_string_equal(more[0], "A&amp;B-000001");   /* escaped in the XML */
+	/* bad requests */
+	take(s, "quantity=2", NULL, 0, 400);
+	take(s, "serialNumberType=Board&quantity=0", NULL, 0, 400);
+	take(s, "serialNumberType=Board&quantity=x", NULL, 0, 400);
+	take(s, "serialNumberType=Board&quantity=10001", NULL, 0, 400);
+	take(s, "serialNumberType=%20", NULL, 0, 400);
+	th_resp r = th_get(s, "/api/Production/SerialNumbers/Take?serialNumberType=Board");
+	assert_true(r.status == 405 || r.status == 501);   /* only POST takes numbers */
+	th_free(&r);
+	/* a restart with the same database never hands out a number twice */
+	tu_devserver_stop(s);
+	s = tu_devserver_start(dir_db, NULL);
+	assert_int_equal(take(s, "serialNumberType=Board&quantity=2", more, 8, 200), 2);
+	assert_string_equal(more[0], "Board-000005");
+	assert_string_equal(more[1], "Board-000006");
+	tu_devserver_stop(s);
+	tu_rmtree(dir);
+	free(dir);
 }
 
 static void post_report(const char *id, const char *sn, int code, const char *result,
@@ -442,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_app),
 		cmocka_unit_test(test_products_and_revisions),
 		cmocka_unit_test(test_groups_and_vendors),
+		cmocka_unit_test(test_serial_number_take),
 		cmocka_unit_test(test_units_and_verification),
 		cmocka_unit_test(test_assets),
 		cmocka_unit_test(test_software_packages),

@@ -284,6 +284,71 @@ static void test_query_filters(void **state)
 	assert_int_equal(filter("U", "serialNumber eq 'it''s'"), 0);
 }
 
+/*
+ * Regression: an unparenthesised comparison whose value ends the filter (what
+ * `wats report query --since` sends: "start ge 2020-01-01T00:00:00Z") must give the same
+ * answer as the parenthesised one, for every value type, alone and combined with and/or.
+ */
+static void test_query_unparenthesised_comparisons(void **state)
+{
+	(void)state;
+	size_t all = query("reportType=U", NULL);
+	assert_true(all >= 2);
+	static const struct { const char *expr; int n; } cases[] = {
+		/* dates: bare, date only, fractions, quoted, offsets, datetime'' */
+		{ "start ge 2020-01-01T00:00:00Z", -1 },
+		{ "start gt 2020-01-01T00:00:00Z", -1 },
+		{ "start lt 2020-01-01T00:00:00Z", 0 },
+		{ "start le 2020-01-01T00:00:00Z", 0 },
+		{ "start ge 2020-01-01", -1 },
+		{ "start ge 2020-01-01T00:00:00.000Z", -1 },
+		{ "start ge 2020-01-01T00:00:00+01:00", -1 },
+		{ "start ge 2020-01-01T00:00:00-0130", -1 },
+		{ "start ge '2020-01-01T00:00:00Z'", -1 },
+		{ "start ge datetime'2020-01-01T00:00:00'", -1 },
+		{ "start ne 2020-01-01T00:00:00Z", -1 },
+		{ "start eq 2026-01-30T10:49:36.6Z", 0 },
+		{ "startUtc ge 2020-01-01T00:00:00Z", -1 },
+		/* strings */
+		{ "serialNumber eq '244750022142'", 1 },
+		{ "serialNumber ne '244750022142'", -2 },
+		{ "serialNumber gt '244750022141'", -3 },
+		{ "partNumber eq '4494394418'", 1 },
+		/* numbers */
+		{ "processCode eq 50", 1 },
+		{ "processCode ge 50", -3 },
+		{ "processCode lt 50.5", -3 },
+		{ "processCode ne 50", -2 },
+		/* combined with and / or, the date first and last */
+		{ "start ge 2020-01-01T00:00:00Z and serialNumber eq '244750022142'", 1 },
+		{ "serialNumber eq '244750022142' and start ge 2020-01-01T00:00:00Z", 1 },
+		{ "processCode eq 50 and start ge 2020-01-01T00:00:00Z", 1 },
+		{ "start ge 2020-01-01T00:00:00Z and processCode eq 50", 1 },
+		{ "start lt 2020-01-01T00:00:00Z or processCode eq 50", 1 },
+		{ "processCode eq 50 or start lt 2020-01-01T00:00:00Z", 1 },
+		{ "serialNumber eq 'none' or start ge 2020-01-01T00:00:00Z", -1 },
+		{ "start lt 2020-01-01T00:00:00Z or serialNumber eq '244750022142'", 1 },
+		{ "start lt 2020-01-01T00:00:00Z and serialNumber eq '244750022142' or "
+		  "processCode eq 50", 1 },
+		{ "partNumber eq '4494394418' and processCode eq 50 and start ge 2020-01-01", 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* -1: both 2026 test reports (at least 2); -2: some but not all; -3: at least one */
+		size_t bare = filter("U", cases[i].expr);
+		char paren[512];
+		snprintf(paren, sizeof(paren), "(%s)", cases[i].expr);
+		size_t wrapped = filter("U", paren);
+		if (bare != wrapped)
+			fail_msg("'%s' gave %zu, in parentheses %zu", cases[i].expr, bare, wrapped);
+		int ok = cases[i].n >= 0 ? bare == (size_t)cases[i].n
+		       : cases[i].n == -1 ? bare >= 2
+		       : cases[i].n == -2 ? bare >= 1 && bare < all : bare >= 1;
+		if (!ok)
+			fail_msg("'%s' gave %zu of %zu reports (expected %d)", cases[i].expr, bare,
+				 all, cases[i].n);
+	}
+}
+
 static void test_query_bad_filters_are_400(void **state)
 {
 	(void)state;
@@ -390,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_wsxf_stored_and_served),
 		cmocka_unit_test(test_query_report_type),
 		cmocka_unit_test(test_query_filters),
+		cmocka_unit_test(test_query_unparenthesised_comparisons),
 		cmocka_unit_test(test_query_bad_filters_are_400),
 		cmocka_unit_test(test_query_top_skip_orderby),
 		cmocka_unit_test(test_query_expand_and_misc_info),
