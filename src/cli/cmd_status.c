@@ -43,12 +43,13 @@ static int state_dir_of(char *out, size_t size, const char *instance)
 	int rc = 0;
 	if (root && json_object_object_get_ex(root, "state_dir", &v) && json_object_is_type(v, json_type_string)) {
 		const char *s = json_object_get_string(v);
-		if (s[0] == '/')
-			snprintf(out, size, "%s", s);
-		else
-			snprintf(out, size, "%s/%s", dir, s);
+		int n = s[0] == '/' ? snprintf(out, size, "%s", s) : snprintf(out, size, "%s/%s", dir, s);
+		if (n < 0 || (size_t)n >= size)
+			rc = -1;
 	} else if (root) {
-		snprintf(out, size, "%s/%s.state", dir, instance);
+		int n = snprintf(out, size, "%s/%s.state", dir, instance);
+		if (n < 0 || (size_t)n >= size)
+			rc = -1;
 	} else {
 		fprintf(stderr, "wats status: cannot read the config of instance %s (%s)\n", instance, cfg);
 		rc = -1;
