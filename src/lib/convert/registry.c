@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "convert/convert_internal.h"
+#include "convert/vendor_util.h"
 
 struct wats_converters {
 	wats_converter **items;
@@ -436,6 +437,16 @@ int wats_converters_new(wats_converters **out)
 	if (!rc)
 		rc = add_builtin(reg, "csv", "CSV with a mapping file (parameter mapping=FILE)",
 				 "*.csv;*.txt", wats__csv_detect, wats__csv_convert);
+	/* Vendor formats (vendor_*.c, docs/converters.md "Vendor formats"). */
+	if (!rc)
+		rc = add_builtin(reg, "teststand", "NI TestStand XML report (TSReport, with or without WATS)",
+				 "*.xml", wats__teststand_detect, wats__teststand_convert);
+	if (!rc)
+		rc = add_builtin(reg, "spea3030", "SPEA 3030 ICT (';'-separated START/ANL/END records)",
+				 "*.csv;*.txt;*.dat", wats__spea_detect, wats__spea_convert);
+	if (!rc)
+		rc = add_builtin(reg, "gr228x", "Teradyne GR228X in-circuit test log",
+				 "*.log;*.txt", wats__gr228x_detect, wats__gr228x_convert);
 	if (rc) {
 		wats_converters_free(reg);
 		return rc;

@@ -1,0 +1,260 @@
+/* Shared pieces of the vendor converters (see vendor_util.h). */
+/* tm_gmtoff and timegm: the build defines _GNU_SOURCE */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "convert/vendor_util.h"
+#include "convert/xmlin.h"
+#include "util/timefmt.h"
+
+/* ---- XML tree ---------------------------------------------------------------------------- */
+
+typedef struct dom {
+	vu_node *root, *cur;
+	size_t nodes, max;
+} dom;
+
+void wats__vu_dom_free(vu_node *n)
+{
+	while (n) {
+		vu_node *next = n->next;
+		wats__vu_dom_free(n->first);
+		if (n->atts)
+			for (char **a = n->atts; *a; a++)
+				free(*a);
+		free(n->atts);
+		free(n->name);
+		free(n->text);
+		free(n);
+		n = next;
+	}
+}
+
+static int dom_start(wats__xml *x, void *ud, const char *name, const char **atts)
+{
+	dom *d = ud;
+	if (++d->nodes > d->max)
+		return wats__xml_error(x, WATS_ELIMIT, "more than %zu elements", d->max);
+	vu_node *n = calloc(1, sizeof(*n));
+	if (!n)
+		return wats__error_oom();
+	size_t na = 0;
+	while (atts[na])
+		na++;
+	n->name = strdup(wats__xml_local(name));
+	n->atts = calloc(na + 1, sizeof(char *));
+	n->line = wats__xml_line(x);
+	int oom = !n->name || !n->atts;
+	for (size_t i = 0; i < na && !oom; i++)
+		oom = !(n->atts[i] = strdup(i % 2 ? atts[i] : wats__xml_local(atts[i])));
+	if (oom) {
+		wats__vu_dom_free(n);
+		return wats__error_oom();
+	}
+	if (!d->cur) {
+		d->root = d->cur = n;
+		return 0;
+	}
+	n->parent = d->cur;
+	if (d->cur->last)
+		d->cur->last->next = n;
+	else
+		d->cur->first = n;
+	d->cur->last = n;
+	d->cur = n;
+	return 0;
+}
+
+static int dom_end(wats__xml *x, void *ud, const char *name, const char *txt, size_t len)
+{
+	(void)x, (void)name;
+	dom *d = ud;
+	if (!d->cur)
+		return 0;
+	if (!d->cur->first && len) {
+		d->cur->text = malloc(len + 1);
+		if (!d->cur->text)
+			return wats__error_oom();
+		memcpy(d->cur->text, txt, len);
+		d->cur->text[len] = '\0';
+		d->cur->tlen = len;
+	}
+	d->cur = d->cur->parent;
+	return 0;
+}
+
+int wats__vu_dom(vu_node **root, wats__cctx *c, size_t max_nodes)
+{
+	dom d = { NULL, NULL, 0, max_nodes };
+	wats__xml_handlers h = { &d, dom_start, dom_end };
+	int rc = wats__xml_parse(c, &h);
+	if (rc < 0) {
+		wats__vu_dom_free(d.root);
+		return rc;
+	}
+	*root = d.root;
+	return 0;
+}
+
+vu_node *wats__vu_child(const vu_node *n, const char *name)
+{
+	for (vu_node *k = n ? n->first : NULL; k; k = k->next)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
+
+vu_node *wats__vu_next_same(const vu_node *n)
+{
+	for (vu_node *k = n ? n->next : NULL; k; k = k->next)
+		if (!strcmp(k->name, n->name))
+			return k;
+	return NULL;
+}
+
+const char *wats__vu_attr(const vu_node *n, const char *name)
+{
+	if (!n || !n->atts)
+		return NULL;
+	for (char **a = n->atts; a[0]; a += 2)
+		if (!strcmp(a[0], name))
+			return a[1];
+	return NULL;
+}
+
+/* ---- text -------------------------------------------------------------------------------- */
+
+int wats__vu_split(char *s, char sep, char **f, int max)
+{
+	int n = 0;
+	while (n < max) {
+		f[n++] = s;
+		if (n == max)
+			break;
+		char *e = strchr(s, sep);
+		if (!e)
+			break;
+		*e = '\0';
+		s = e + 1;
+	}
+	return n;
+}
+
+int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix)
+{
+	if (len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
+		head += 3, len -= 3;
+	size_t n = strlen(prefix);
+	return len >= n && !memcmp(head, prefix, n);
+}
+
+/* ---- report helpers ---------------------------------------------------------------------- */
+
+static int parse_offset(const char *s, int *min)
+{
+	int sign = 1, h = 0, m = 0;
+	if (*s == '+' || *s == '-')
+		sign = *s++ == '-' ? -1 : 1;
+	else
+		return -1;
+	if (sscanf(s, "%2d:%2d", &h, &m) < 1 && sscanf(s, "%2d%2d", &h, &m) < 1)
+		return -1;
+	if (h > 14 || m > 59)
+		return -1;
+	*min = sign * (h * 60 + m);
+	return 0;
+}
+
+int wats__vu_set_start_local(wats__cctx *c, wats_report *r, int y, int mo, int d, int h, int mi,
+			     int s, int ms)
+{
+	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || s < 0 || s > 60 || ms < 0 || ms > 999)
+		return -1;
+	struct tm tm = { 0 };
+	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+	tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
+	const char *tz = wats__cctx_param(c, "utcOffset");
+	int off;
+	time_t t;
+	if (tz && parse_offset(tz, &off) == 0) {
+		t = timegm(&tm) - (time_t)off * 60;
+	} else {
+		/* No offset anywhere: the station's local time, as the WATS Client takes it. */
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t == (time_t)-1)
+			return -1;
+		off = (int)(tm.tm_gmtoff / 60);
+	}
+	return wats_report_set_start(r, t, ms, off) < 0 ? -1 : 0;
+}
+
+int wats__vu_set_start_iso(wats__cctx *c, wats_report *r, const char *iso, long line)
+{
+	time_t t;
+	long ns;
+	int off, has;
+	if (!iso || wats__time_parse(iso, &t, &ns, &off, &has) < 0) {
+		wats__cctx_warn(c, line, "start", "start time '%s' not understood; conversion time used",
+				iso ? iso : "");
+		return 0;
+	}
+	if (has)
+		return wats_report_set_start_text(r, iso) < 0 ? wats_report_set_start(r, t, (int)(ns / 1000000), off) : 0;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return wats__vu_set_start_local(c, r, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+					tm.tm_min, tm.tm_sec, (int)(ns / 1000000)) < 0 ? 0 : 0;
+}
+
+int wats__vu_num(wats__cctx *c, wats_report *r, wats_node *obj, const char *key, const char *text,
+		 long line)
+{
+	if (!text || !*text)
+		return 0;
+	if (wats__set_num_text(r, obj, key, text) == 0)
+		return 0;
+	wats__cctx_warn(c, line, key, "'%s' is not a number; left out", text);
+	return 0;
+}
+
+int wats__vu_numeric(wats__cctx *c, wats_report *r, wats_step *s, const char *name,
+		     const char *value, wats_compop op, const char *low, const char *high,
+		     const char *unit, wats_status st, long line)
+{
+	wats_meas *m;
+	int rc = wats_step_add_numeric(&m, s, name, NAN, op, 0, 0, unit && *unit ? unit : NULL);
+	if (rc < 0)
+		return rc;
+	int nl = wats_compop_limits(op);
+	if (value && *value)
+		rc = wats__vu_num(c, r, m, "value", value, line);
+	if (!rc && nl >= 1)
+		rc = wats__vu_num(c, r, m, "lowLimit", low, line);
+	if (!rc && nl >= 2)
+		rc = wats__vu_num(c, r, m, "highLimit", high, line);
+	if (!rc && st != WATS_STATUS_NONE)
+		rc = wats_meas_set_status(m, st);
+	return rc;
+}
+
+int wats__vu_finish(wats__cctx *c, wats_report *r, long line)
+{
+	int rc = 0;
+	if (!wats_report_pn(r) || !*wats_report_pn(r)) {
+		wats__cctx_warn(c, line, "pn", "no part number in the file or the partNumber parameter; "
+				"'Unknown' used");
+		rc = wats_report_set_pn(r, "Unknown");
+	}
+	if (!rc && !wats_report_rev(r))
+		rc = wats_report_set_rev(r, "1.0");
+	if (!rc && wats_report_process_code(&(int){ 0 }, r) != 0)
+		rc = wats_report_set_process_code(r, 10);
+	/* machineName, location and purpose stay as the file and the parameters set them: watsd
+	 * passes its station identity as the station/location/purpose parameters. */
+	return rc;
+}

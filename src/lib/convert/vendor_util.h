@@ -1,0 +1,77 @@
+/*
+ * Shared pieces of the vendor converters (vendor_*.c): the entry points the registry lists,
+ * a small XML tree for formats that must be read whole before they can be mapped (TestStand's
+ * Prop dumps put the header after the steps), field splitting for the record formats, start
+ * times written without a UTC offset, and numeric measurements that keep the source text.
+ */
+#ifndef WATS_CONVERT_VENDOR_UTIL_H
+#define WATS_CONVERT_VENDOR_UTIL_H
+
+#include "convert/convert_internal.h"
+
+#define WATS__VENDOR_DETECT_ARGS                                                              \
+	const wats_converter *, const char *, const unsigned char *, size_t, char *, char *, size_t
+
+double wats__teststand_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__teststand_convert(const wats_converter *, wats__cctx *);
+double wats__spea_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__spea_convert(const wats_converter *, wats__cctx *);
+double wats__gr228x_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__gr228x_convert(const wats_converter *, wats__cctx *);
+
+/* ---- XML tree ---------------------------------------------------------------------------- */
+
+typedef struct vu_node {
+	char *name;   /* local name */
+	char **atts;  /* local name, value pairs, NULL-terminated */
+	char *text;   /* text of a leaf (untrimmed), NULL when none */
+	size_t tlen;
+	struct vu_node *first, *last, *next, *parent;
+	long line;
+} vu_node;
+
+/** Read the whole input into a tree (root element returned in *root). max_nodes bounds it. */
+int wats__vu_dom(vu_node **root, wats__cctx *c, size_t max_nodes);
+void wats__vu_dom_free(vu_node *n);
+/** First child element named name (local), or NULL. */
+vu_node *wats__vu_child(const vu_node *n, const char *name);
+/** Next sibling after n with the same name, or NULL. */
+vu_node *wats__vu_next_same(const vu_node *n);
+/** Attribute value, or NULL. */
+const char *wats__vu_attr(const vu_node *n, const char *name);
+
+/* ---- text -------------------------------------------------------------------------------- */
+
+/** Split s in place at sep into at most max fields (the rest stays in the last); returns n. */
+int wats__vu_split(char *s, char sep, char **f, int max);
+/** Whether the first line of head starts with prefix (after a UTF-8 BOM). */
+int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix);
+
+/* ---- report helpers ---------------------------------------------------------------------- */
+
+/**
+ * Set start from a local wall-clock time (the file has no offset): the utcOffset parameter
+ * ("+01:00") when given, else this machine's offset at that time. -1 when out of range.
+ */
+int wats__vu_set_start_local(wats__cctx *c, wats_report *r, int y, int mo, int d, int h, int mi,
+			     int s, int ms);
+/** Set an ISO 8601 start; naive text is handled as local time (see above). */
+int wats__vu_set_start_iso(wats__cctx *c, wats_report *r, const char *iso, long line);
+/**
+ * A numeric measurement whose value and limits keep their source text (NULL = absent). The
+ * operator decides which limits are written. status NONE leaves the model's default.
+ */
+int wats__vu_numeric(wats__cctx *c, wats_report *r, wats_step *s, const char *name,
+		     const char *value, wats_compop op, const char *low, const char *high,
+		     const char *unit, wats_status st, long line);
+/** Set a number member from text (kept exactly when it is a JSON number); warn and skip if not. */
+int wats__vu_num(wats__cctx *c, wats_report *r, wats_node *obj, const char *key, const char *text,
+		 long line);
+
+/**
+ * Fill what the model requires and the file and parameters left out: pn "Unknown" (warned),
+ * rev "1.0", processCode 10 (machineName, location, purpose come from the station parameters).
+ */
+int wats__vu_finish(wats__cctx *c, wats_report *r, long line);
+
+#endif

@@ -1,0 +1,391 @@
+/*
+ * Vendor converters against the real files in ../shared/fixtures/vendor: per file the number
+ * of reports, header fields, step and measurement counts, the overall result and individual
+ * values compared with the text of the source; detection of every fixture by every converter;
+ * malformed input with file and line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "wats/convert.h"
+
+#define MAXR 64
+
+typedef struct got {
+	wats_report *r[MAXR];
+	size_t n;
+} got;
+
+static int keep(wats_report *r, void *p)
+{
+	got *g = p;
+	if (g->n == MAXR) {
+		wats_report_free(r);
+		return -1000;
+	}
+	g->r[g->n++] = r;
+	return 0;
+}
+
+static void got_free(got *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		wats_report_free(g->r[i]);
+	g->n = 0;
+}
+
+static wats_converters *reg;
+
+static int setup(void **st)
+{
+	(void)st;
+	return wats_converters_new(&reg);
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	wats_converters_free(reg);
+	return 0;
+}
+
+/* Convert a fixture with converter conv ("auto" = detect); every report must validate. */
+static void convert(got *g, const char *rel, const char *conv, const char *const *params)
+{
+	/* What watsd passes from its station identity. */
+	static const char *const station[] = { "station=ICT-7", "location=Line 1", "purpose=Production", NULL };
+	if (!params)
+		params = station;
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = conv;
+	o.params = params;
+	size_t n = 0;
+	int rc = wats_convert_file(&n, reg, tu_fixture(rel), &o, keep, g);
+	if (rc)
+		fail_msg("%s: %s", rel, wats_error_last()->message);
+	assert_int_equal(n, g->n);
+	for (size_t i = 0; i < g->n; i++) {
+		wats_validation *v = NULL;
+		int vr = wats_report_validate(g->r[i], &v);
+		for (size_t k = 0; k < wats_validation_count(v); k++) {
+			const wats_issue *is = wats_validation_get(v, k);
+			if (is->severity == WATS_SEVERITY_ERROR)
+				fprintf(stderr, "%s report %zu: %s: %s\n", rel, i, is->path, is->message);
+		}
+		assert_int_equal(vr, 0);
+		assert_int_equal(wats_validation_errors(v), 0);
+		wats_validation_free(v);
+	}
+}
+
+static void count_meas(wats_step *s, size_t *steps, size_t *meas)
+{
+	(*steps)++;
+	*meas += wats_step_meas_count(s);
+	for (wats_step *k = wats_step_first_child(s); k; k = wats_step_next(k))
+		count_meas(k, steps, meas);
+}
+
+static void counts(wats_report *r, size_t steps, size_t meas)
+{
+	size_t s = 0, m = 0;
+	count_meas(wats_report_root(r), &s, &m);
+	assert_int_equal(s, steps);
+	assert_int_equal(m, meas);
+}
+
+static wats_step *find(wats_step *s, const char *name)
+{
+	if (wats_step_name(s) && !strcmp(wats_step_name(s), name))
+		return s;
+	for (wats_step *k = wats_step_first_child(s); k; k = wats_step_next(k)) {
+		wats_step *f = find(k, name);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* The member's number exactly as written (source text kept), or its string. */
+static const char *member(wats_node *obj, const char *key)
+{
+	static char buf[8][64];
+	static int i;
+	wats_node *n = wats_node_get(obj, key);
+	if (!n)
+		return "(absent)";
+	char *b = buf[i++ % 8];
+	if (wats_node_number_text(b, 64, n) == 0)
+		return b;
+	const char *s = wats_node_string(n, NULL);
+	return s ? s : "(other)";
+}
+
+/* Step `name`'s measurement i: value, compOp, low, high, unit, status, all as text. */
+static void meas_is(wats_report *r, const char *step, size_t i, const char *value, const char *op,
+		    const char *low, const char *high, const char *unit, wats_status st)
+{
+	wats_step *s = find(wats_report_root(r), step);
+	if (!s)
+		fail_msg("no step '%s'", step);
+	wats_meas *m = wats_step_meas_at(s, i);
+	assert_non_null(m);
+	if (value)
+		assert_string_equal(member(m, "value"), value);
+	if (op)
+		assert_string_equal(wats_compop_name(wats_meas_compop(m)), op);
+	if (low)
+		assert_string_equal(member(m, "lowLimit"), low);
+	if (high)
+		assert_string_equal(member(m, "highLimit"), high);
+	if (unit)
+		assert_string_equal(member(m, "unit"), unit);
+	assert_int_equal(wats_meas_status(m), st);
+}
+
+static void header(wats_report *r, const char *sn, const char *pn, const char *rev, int pcode,
+		   const char *op, const char *station, wats_status res)
+{
+	int code = -1;
+	assert_string_equal(wats_report_sn(r), sn);
+	assert_string_equal(wats_report_pn(r), pn);
+	if (rev)
+		assert_string_equal(wats_report_rev(r), rev);
+	assert_int_equal(wats_report_process_code(&code, r), 0);
+	assert_int_equal(code, pcode);
+	if (op)
+		assert_string_equal(wats_report_operator(r), op);
+	if (station)
+		assert_string_equal(wats_report_machine_name(r), station);
+	assert_int_equal(wats_report_result(r), res);
+}
+
+/* ---- TestStand XML --------------------------------------------------------------------- */
+
+static void test_teststand_with_wats(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	convert(&g, "vendor/teststand-xml/ts-with-wats.xml", "auto", NULL);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	header(r, "12345", "PN1", "1.0", 60, "administrator", "VIC-PCBA-003", WATS_STATUS_PASSED);
+	assert_string_equal(wats_report_id(r), "f4fb0a29-93b1-4f7f-ada7-672b382774ab");
+	assert_string_equal(wats_report_start(r), "2022-06-23T10:55:04.3700000+02:00");
+	assert_string_equal(wats_report_location(r), "Norautron Horten");
+	assert_string_equal(wats_report_purpose(r), "PCBA Test");
+	counts(r, 2, 1);
+	wats_step *s = find(wats_report_root(r), "Pass/Fail Test");
+	assert_non_null(s);
+	assert_string_equal(wats_step_type(s), "ET_PFT");
+	assert_string_equal(member(s, "totTime"), "5.41e-05");
+	meas_is(r, "Pass/Fail Test", 0, NULL, NULL, NULL, NULL, NULL, WATS_STATUS_PASSED);
+	got_free(&g);
+}
+
+static void test_teststand_without_wats(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	/* No part number in the file: the watch folder's parameters give it. */
+	const char *params[] = { "partNumber=MB-100", "processCode=50", "utcOffset=+02:00",
+				 "location=Line 1", "purpose=Production", NULL };
+	convert(&g, "vendor/teststand-xml/ts-without-wats.xml", "auto", params);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	header(r, "2342343", "MB-100", "1.0", 50, "administrator", "TS-2021-BETA", WATS_STATUS_PASSED);
+	/* StartDate/StartTime are wall clock; the utcOffset parameter places them. */
+	assert_string_equal(wats_report_start(r), "2022-07-01T15:47:48.927+02:00");
+	/* 18 TEResults (the root among them) = the file's StepCount 17 + the root sequence. */
+	counts(r, 18, 9);
+	meas_is(r, "Video Test", 0, "5", "GTLT", "0", "10", "microseconds", WATS_STATUS_PASSED);
+	meas_is(r, "Keyboard Test", 0, "6", "GT", "5", NULL, NULL, WATS_STATUS_PASSED);
+	wats_step *cpu = find(wats_report_root(r), "CPU Test");
+	assert_non_null(cpu);
+	assert_int_equal(wats_step_child_count(cpu), 4);
+	assert_string_equal(wats_step_type(find(cpu, "FPU Test")), "PassFailTest");
+	assert_int_equal(wats_step_status(find(wats_report_root(r), "Simulation Dialog")), WATS_STATUS_DONE);
+	got_free(&g);
+}
+
+/* ---- SPEA 3030 --------------------------------------------------------------------------- */
+
+static void test_spea(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	const char *params[] = { "partNumber=23462", "station=ICT-7", "location=Line 1",
+				 "purpose=Production", NULL };
+	convert(&g, "vendor/spea-3030/testdata_SN9871234012.csv", "auto", params);
+	/* Ten START..END boards: nine FAIL, the last PASS. */
+	assert_int_equal(g.n, 10);
+	static const size_t tests[10] = { 1198, 1198, 1198, 1198, 1201, 1201, 1198, 1198, 1198, 2410 };
+	size_t total = 0;
+	for (size_t i = 0; i < g.n; i++) {
+		header(g.r[i], "SN9871234012", "23462", "1.0", 10, "Test Operator op1", "ICT-7",
+		       i == 9 ? WATS_STATUS_PASSED : WATS_STATUS_FAILED);
+		size_t s = 0, m = 0, seqs = 0;
+		count_meas(wats_report_root(g.r[i]), &s, &m);
+		seqs = wats_step_child_count(wats_report_root(g.r[i]));
+		/* Every ANL/FUNC record is one step with one measurement. */
+		assert_int_equal(m, tests[i]);
+		assert_int_equal(s, 1 + seqs + tests[i]);
+		total += m;
+	}
+	assert_int_equal(total, 13198);
+	wats_report *r = g.r[0];
+	assert_int_equal(strncmp(wats_report_start(r), "2024-10-12T16:15:03", 19), 0);
+	/* ANL;1;DSC-CP[C109];14;6;DSC-CP[C109] Verify capacitor discharge;;PASS;-9.062500e-04;
+	 * -1.000000e-01;1.000000e-01;V;179 30 ;6 */
+	meas_is(r, "DSC-CP[C109] Verify capacitor discharge", 0, "-9.062500e-04", "GELE",
+		"-1.000000e-01", "1.000000e-01", "V", WATS_STATUS_PASSED);
+	/* ANL;1;Counter;13;1;SET UFL3 FOR COUNTER;;PASS;6.250000e-04;-1.000000e+00;1.000000e+00;V */
+	meas_is(r, "SET UFL3 FOR COUNTER", 0, "6.250000e-04", "GELE", "-1.000000e+00",
+		"1.000000e+00", "V", WATS_STATUS_PASSED);
+	/* ANL;1;C332;763;1;CAPC332 1nF 10% -10%;;FAIL(+/-);-NAN;8.500000e-10;1.150000e-09;F;.. */
+	meas_is(r, "CAPC332 1nF 10% -10%", 0, "NaN", "GELE", "8.500000e-10", "1.150000e-09", "F",
+		WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_status(find(wats_report_root(r), "CAPC332 1nF 10% -10%")),
+			 WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_status(wats_report_root(r)), WATS_STATUS_FAILED);
+	assert_string_equal(wats_step_name(wats_step_first_child(wats_report_root(r))), "ADA");
+	got_free(&g);
+}
+
+/* ---- Teradyne GR228X --------------------------------------------------------------------- */
+
+static void test_gr228x(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	convert(&g, "vendor/teradyne-gr228x/43420_BIO2.LOG", "auto", NULL);
+	/* '?' aborted, '/' failed, '"' passed; ']' (back to diagnosis) ends no board. */
+	assert_int_equal(g.n, 3);
+	header(g.r[0], "65428553938829725787", "43420", "1.0", 10, NULL, NULL, WATS_STATUS_TERMINATED);
+	header(g.r[1], "24422984989544535753", "43420", "1.0", 10, NULL, NULL, WATS_STATUS_FAILED);
+	header(g.r[2], "42842937739687688567", "43420", "1.0", 10, NULL, NULL, WATS_STATUS_PASSED);
+	assert_int_equal(strncmp(wats_report_start(g.r[1]), "2012-07-31T14:19:32", 19), 0);
+	counts(g.r[0], 1 + 1 + 2, 2);
+	/* R508=100.20007K(92.919K,105.131K)R : limits in the value's prefix keep their text. */
+	meas_is(g.r[1], "R508(R)", 0, "100.20007", "GELE", "92.919", "105.131", "K(R)",
+		WATS_STATUS_PASSED);
+	/* R402=45.131532MEG(500K,)R : 500K in MEG is 0.5, only a low limit. */
+	meas_is(g.r[1], "R402(R)", 0, "45.131532", "GE", "0.5", NULL, "M(R)", WATS_STATUS_PASSED);
+	/* R211#10.636159(,)R : logged. */
+	meas_is(g.r[1], "R211(R)", 0, "10.636159", "LOG", NULL, NULL, "(R)", WATS_STATUS_DONE);
+	/* K500_RLY1_NO=62.061187M(-500M,500M)V */
+	wats_step *k = find(wats_report_root(g.r[1]), "K500_RLY1_NO(V)");
+	assert_non_null(k);
+	assert_string_equal(member(wats_step_meas_at(wats_step_next(k), 0), "value"), "62.061187");
+	/* PS_OFF=(1.6,5.5)V : no value, a passed pass/fail step. */
+	meas_is(g.r[1], "PS_OFF(V)", 0, NULL, NULL, NULL, NULL, NULL, WATS_STATUS_PASSED);
+	/* The OPENS failure is a failed step with the node list. */
+	wats_step *o = find(wats_report_root(g.r[1]), "OPENS test, failed");
+	assert_non_null(o);
+	assert_string_equal(member(wats_step_meas_at(o, 0), "value"), "397,398,");
+	assert_int_equal(wats_step_status(o), WATS_STATUS_FAILED);
+	got_free(&g);
+}
+
+/* ---- detection ----------------------------------------------------------------------------- */
+
+static const struct {
+	const char *file, *conv;
+} all[] = {
+	{ "vendor/teststand-xml/ts-with-wats.xml", "teststand" },
+	{ "vendor/teststand-xml/ts-without-wats.xml", "teststand" },
+	{ "vendor/spea-3030/testdata_SN9871234012.csv", "spea3030" },
+	{ "vendor/teradyne-gr228x/43420_BIO2.LOG", "gr228x" },
+	/* Not ours (yet): no vendor converter may claim them. */
+	{ "vendor/teradyne-spectrum/sample_ict_data.txt", NULL },
+	{ "vendor/xjtag/1234_Pass.xjlog", NULL },
+	{ "vendor/xjtag/567567_Pass.xml", NULL },
+	{ "vendor/takaya/PB2939800_E_BOT.ATD", NULL },
+	{ "vendor/takaya/APT94xx_12345-SN0001.ATD", NULL },
+	{ "vendor/saki-aoi/SAKI-testdata.xml", NULL },
+	{ "vendor/sigmaquest/testdata_SN651658.xml", NULL },
+	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", NULL },
+	{ "vendor/listen-soundcheck/eu-data-logging.txt", NULL },
+	{ "vendor/listen-soundcheck/us-complete-test.txt", NULL },
+	{ "new_report_example.json", "wsjf" },
+	{ "uur_example.json", "wsjf" },
+	{ "atml/atml-2.02.xml", "atml" },
+	{ "atml/atml-5.00.xml", "atml" },
+	{ "atml/atml-6.01.xml", "atml" },
+};
+
+static const char *vendors[] = { "teststand", "spea3030", "gr228x" };
+
+static void test_detect(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		wats_detection d;
+		assert_int_equal(wats_convert_detect(&d, reg, tu_fixture(all[i].file)), 0);
+		const char *best = d.converter ? wats_converter_name(d.converter) : "(none)";
+		if (all[i].conv) {
+			if (strcmp(best, all[i].conv))
+				fail_msg("%s detected as %s, not %s", all[i].file, best, all[i].conv);
+			continue;
+		}
+		for (size_t v = 0; v < sizeof(vendors) / sizeof(vendors[0]); v++)
+			if (!strcmp(best, vendors[v]))
+				fail_msg("%s claimed by %s (%.2f)", all[i].file, best, d.confidence);
+	}
+	wats_detection d;
+	assert_int_equal(wats_convert_detect(&d, reg, tu_fixture(all[0].file)), 0);
+	assert_string_equal(d.sn, "12345");
+	assert_string_equal(d.pn, "PN1");
+	assert_int_equal(wats_convert_detect(&d, reg, tu_fixture(all[3].file)), 0);
+	assert_string_equal(d.sn, "65428553938829725787");
+}
+
+/* ---- malformed input: clear errors with file and line -------------------------------------- */
+
+static void expect_error(const char *conv, const char *text, const char *needle)
+{
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = conv;
+	got g = { 0 };
+	int rc = wats_convert_buffer(NULL, reg, "bad.txt", text, strlen(text), &o, keep, &g);
+	got_free(&g);
+	assert_int_equal(rc, WATS_EPARSE);
+	const char *msg = wats_error_last()->message;
+	if (!strstr(msg, needle))
+		fail_msg("'%s' lacks '%s'", msg, needle);
+}
+
+static void test_errors(void **st)
+{
+	(void)st;
+	expect_error("spea3030", "FORMAT;mmdd\nSTART;P;S;1;S;op;10/12/2024;16:15:03\nSN;1\n",
+		     "bad.txt:3: the board started at line 2 has no END");
+	expect_error("spea3030", "FORMAT;mmdd\nANL;1;R1;1;1;x;;PASS;1;0;2;V;;1\n",
+		     "bad.txt:2: ANL record before START");
+	expect_error("spea3030", "FORMAT;mmdd\nSTART;P;S;1;S;op;10/12/2024;16:15:03\nANL;1;R1\n",
+		     "bad.txt:3: ANL record with 3 fields");
+	expect_error("gr228x", "X:\\A\\B_C.obc[31-JUL-12  14:17:35\n@31-JUL-12  14:18:51 SN 1\nR1=1(0,2)R\n",
+		     "bad.txt:3: the board started at line 2 has no end");
+	expect_error("gr228x", "X:\\A\\B_C.obc[31-JUL-12  14:17:35\n", "no board");
+	expect_error("teststand", "<?xml version='1.0'?>\n<Other/>\n", "bad.txt:2");
+	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_teststand_with_wats),
+		cmocka_unit_test(test_teststand_without_wats),
+		cmocka_unit_test(test_spea),
+		cmocka_unit_test(test_gr228x),
+		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
