@@ -64,6 +64,7 @@ typedef struct wats_error {
 	int column;            /**< 1-based column in the input, or 0 */
 	const char *path;      /**< field path such as "root.steps[3].numericMeas[0].compOp", or NULL */
 	int http_status;       /**< HTTP status for HTTP errors, else 0 */
+	long retry_after_ms;   /**< the server's Retry-After on that answer, in ms; -1 when none */
 } wats_error;
 
 /**

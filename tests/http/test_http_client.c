@@ -198,7 +198,14 @@ static void test_retry_after(void **state)
 	assert_int_equal(get(c, "/api/App/Processes", 0, 0), WATS_ESERVER);
 	assert_true(now_s() - t0 < 0.5);
 	assert_non_null(strstr(wats_error_last()->message, "retry after 120.0 s"));
+	assert_int_equal(wats_error_last()->retry_after_ms, 120000); /* for the queue to pause */
 	assert_int_equal(ms_requests(srv), 1);
+	/* An answer without the header says so. */
+	ms_reply s3[] = { { 503, NULL, NULL, 0 }, { 503, NULL, NULL, 0 }, { 503, NULL, NULL, 0 },
+			  { 503, NULL, NULL, 0 }, { 503, NULL, NULL, 0 } };
+	ms_script(srv, s3, 5);
+	assert_int_equal(get(c, "/api/App/Processes", 0, 0), WATS_ESERVER);
+	assert_int_equal(wats_error_last()->retry_after_ms, -1);
 	wats_client_free(c);
 }
 

@@ -269,6 +269,7 @@ static int raise_status(const wats_request *r, const outcome *o, const wats_resp
 	wats__error(code, WATS_ERRCLASS_HTTP, "%s %s: HTTP %d%s%s%s", r->method, r->path, o->status,
 		    msg[0] ? ": " : "", msg, extra);
 	wats__error_set_http(o->status);
+	wats__error_set_retry_after((long)o->retry_after);
 	return code;
 }
 

@@ -5,7 +5,6 @@
 #include "wats/queue.h"
 
 /** Fill `hint` with a retry-after delay (ms) found in an HTTP error message, else -1. */
-int64_t wats__queue_retry_hint(const char *message);
 
 /** The options the queue was opened with (defaults applied). */
 const wats_queue_options *wats__queue_options(const wats_queue *q);

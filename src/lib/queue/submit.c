@@ -50,19 +50,6 @@ static int stops_pass(int rc)
 	       rc == WATS_ERATELIMIT;
 }
 
-int64_t wats__queue_retry_hint(const char *m)
-{
-	/* The HTTP client says "(server asked to retry after 12.0 s, more than allowed)". */
-	const char *p = m ? strstr(m, "retry after ") : NULL;
-	if (!p)
-		return -1;
-	char *end = NULL;
-	double s = strtod(p + 12, &end);
-	if (end == p + 12 || s < 0 || s > 86400.0)
-		return -1;
-	return (int64_t)(s * 1000.0);
-}
-
 static void result_error(wats_submit_result *r, int rc)
 {
 	if (!r)
@@ -126,6 +113,7 @@ int wats_queue_send(wats_submit_result *result, wats_client *client, wats_queue 
 	}
 	/* Keep the failure before the queue calls overwrite the thread's last error. */
 	int http = wats_error_last()->http_status;
+	long retry_after = wats_error_last()->retry_after_ms;
 	char msg[1024];
 	snprintf(msg, sizeof(msg), "%s", wats_error_last()->message);
 	result_error(result, rc);
@@ -137,8 +125,7 @@ int wats_queue_send(wats_submit_result *result, wats_client *client, wats_queue 
 		mrc = wats_queue_release(q, it, 0);
 		break;
 	case ACT_PAUSE: {
-		int64_t hint = wats__queue_retry_hint(msg);
-		int64_t d = hint > 0 ? hint : (int64_t)wats__queue_options(q)->rate_limit_ms;
+		int64_t d = retry_after > 0 ? retry_after : (int64_t)wats__queue_options(q)->rate_limit_ms;
 		mrc = wats_queue_pause(q, wats_queue_now(q) + d, msg);
 		if (mrc == 0)
 			mrc = wats_queue_release(q, it, d);

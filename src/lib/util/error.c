@@ -16,7 +16,7 @@ typedef struct {
 	char path[SMALL_MAX];
 } error_slot;
 
-static _Thread_local error_slot tls_error = { .pub = { .message = "" } };
+static _Thread_local error_slot tls_error = { .pub = { .message = "", .retry_after_ms = -1 } };
 
 const wats_error *wats_error_last(void)
 {
@@ -28,6 +28,7 @@ void wats_error_clear(void)
 	memset(&tls_error.pub, 0, sizeof(tls_error.pub));
 	tls_error.message[0] = '\0';
 	tls_error.pub.message = tls_error.message;
+	tls_error.pub.retry_after_ms = -1;
 }
 
 static int set_v(int code, int klass, const char *file, int line, int column,
@@ -42,6 +43,7 @@ static int set_v(int code, int klass, const char *file, int line, int column,
 	e->pub.column = column;
 	e->pub.path = NULL;
 	e->pub.http_status = 0;
+	e->pub.retry_after_ms = -1;
 	if (file) {
 		snprintf(e->file, sizeof(e->file), "%s", file);
 		e->pub.file = e->file;
@@ -83,6 +85,11 @@ void wats__error_set_path(const char *path)
 void wats__error_set_http(int status)
 {
 	tls_error.pub.http_status = status;
+}
+
+void wats__error_set_retry_after(long ms)
+{
+	tls_error.pub.retry_after_ms = ms < 0 ? -1 : ms;
 }
 
 int wats__error_oom(void)

@@ -23,6 +23,9 @@ void wats__error_set_path(const char *path);
 /** Attach an HTTP status to the current error. */
 void wats__error_set_http(int status);
 
+/** Attach the server's Retry-After (ms, -1 for none) to the current error. */
+void wats__error_set_retry_after(long ms);
+
 /** Out of memory: records WATS_ENOMEM without allocating, returns WATS_ENOMEM. */
 int wats__error_oom(void);
 
