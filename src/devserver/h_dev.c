@@ -50,6 +50,12 @@ int h_dev_stats_get(ds_req *r)
 	sqlite3_finalize(s);
 	ds_store_unlock(st);
 	json_object_object_add(o, "reportsInDatabase", json_object_new_int64(n));
+	/* group commit: how many transactions the stored reports took (since the start) */
+	pthread_mutex_lock(&st->gc_lock);
+	unsigned long batches = st->gc_batches, committed = st->gc_reports;
+	pthread_mutex_unlock(&st->gc_lock);
+	json_object_object_add(o, "commitBatches", json_object_new_int64((int64_t)batches));
+	json_object_object_add(o, "commitReports", json_object_new_int64((int64_t)committed));
 	json_object_object_add(o, "faults", ds_faults_to_json(&r->srv->faults));
 	ds_reply_json(r, 200, o);
 	return 0;

@@ -28,6 +28,12 @@ typedef struct ds_store {
 	pthread_mutex_t lock;
 	sqlite3_stmt *put_report, *del_misc, *put_misc, *del_sub, *put_sub, *get_body;
 	sqlite3_stmt *doc_get, *doc_put, *doc_del;
+	/* group commit of report submissions (store.c) */
+	pthread_mutex_t gc_lock;
+	pthread_cond_t gc_cond;
+	struct ds_commit_job *gc_head, **gc_tail;
+	int gc_leader;
+	unsigned long gc_batches, gc_reports;   /* for /_dev/stats */
 } ds_store;
 
 /* Open or create the database; prints the reason to stderr on failure. */
@@ -39,7 +45,8 @@ void ds_store_unlock(ds_store *st);
 
 /*
  * Store a report (same id again = overwrite, as the real server does). format is "wsjf" or
- * "wsxf". Returns 0 or -1 (message in err).
+ * "wsxf". Returns 0 or -1 (message in err) once the report is committed: concurrent
+ * submissions are committed together in one transaction (group commit).
  */
 int ds_store_put_report(ds_store *st, const struct ds_report_meta *m, const char *format,
 			const char *body, size_t len, char *err, size_t errlen);

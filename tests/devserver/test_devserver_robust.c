@@ -361,6 +361,126 @@ static void test_restart_keeps_everything(void **state)
 	free(dir);
 }
 
+/* ---- group commit and kill -9 ------------------------------------------------------------ */
+
+#define CRASH_THREADS 6
+#define CRASH_PER_THREAD 400
+
+typedef struct {
+	char url[256], auth[160];
+	int thread;
+	unsigned char acked[CRASH_PER_THREAD];   /* 1: answered 200 */
+} crash_worker;
+
+static int crash_acked;   /* total 200s so far (__atomic) */
+
+static void crash_id(char id[40], int thread, int i)
+{
+	snprintf(id, 40, "%08x-0000-4000-8000-%012x", 0xe0000000u + (unsigned)thread, (unsigned)i);
+}
+
+/* Posts until the server goes away; remembers exactly which reports were acknowledged. */
+static void *post_until_killed(void *arg)
+{
+	crash_worker *w = arg;
+	CURL *c = curl_easy_init();
+	char body[1024], id[40], sn[32];
+	struct curl_slist *h = curl_slist_append(NULL, w->auth);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, w->url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	FILE *devnull = fopen("/dev/null", "w");
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, devnull);
+	for (int i = 0; i < CRASH_PER_THREAD; i++) {
+		crash_id(id, w->thread, i);
+		snprintf(sn, sizeof(sn), "C%d-%d", w->thread, i);
+		snprintf(body, sizeof(body), report_fmt, id, sn, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		long st = 0;
+		if (curl_easy_perform(c) != CURLE_OK)
+			break;   /* the server was killed */
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+		if (st == 200) {
+			w->acked[i] = 1;
+			__atomic_add_fetch(&crash_acked, 1, __ATOMIC_SEQ_CST);
+		}
+	}
+	fclose(devnull);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+/*
+ * Concurrent submissions are committed in groups; a report is answered only after its group
+ * is committed. Kill -9 the server while several clients are posting: after a restart, every
+ * report that got a 200 must be there.
+ */
+static void test_group_commit_survives_kill(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), db[4096];
+	snprintf(db, sizeof(db), "%s/crash.db", dir);
+	tu_devserver *s = tu_devserver_start(db, NULL);
+	static crash_worker w[CRASH_THREADS];
+	pthread_t t[CRASH_THREADS];
+	__atomic_store_n(&crash_acked, 0, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < CRASH_THREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		snprintf(w[i].url, sizeof(w[i].url), "%s/api/Report/WSJF", tu_devserver_url(s));
+		snprintf(w[i].auth, sizeof(w[i].auth), "Authorization: Basic %s",
+			 tu_devserver_token(s));
+		w[i].thread = i;
+		assert_int_equal(pthread_create(&t[i], NULL, post_until_killed, &w[i]), 0);
+	}
+	/* kill while the clients are still posting: wait for 60 answers (at most 30 s) */
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (__atomic_load_n(&crash_acked, __ATOMIC_SEQ_CST) < 60 && now.tv_sec - t0.tv_sec < 30);
+	th_resp r = th_get(s, "/_dev/stats");
+	th_expect(&r, 200);
+	json_object *o = th_json(&r);
+	long batches = json_object_get_int(json_object_object_get(o, "commitBatches"));
+	long committed = json_object_get_int(json_object_object_get(o, "commitReports"));
+	assert_true(batches >= 1 && batches <= committed);
+	json_object_put(o);
+	th_free(&r);
+	tu_devserver_kill(s);
+	int acked = 0;
+	for (int i = 0; i < CRASH_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		for (int j = 0; j < CRASH_PER_THREAD; j++)
+			acked += w[i].acked[j];
+	}
+	assert_true(acked >= 60);
+	/* the kill must have interrupted the clients, or the test proves nothing */
+	assert_true(acked < CRASH_THREADS * CRASH_PER_THREAD);
+
+	s = tu_devserver_start(db, NULL);
+	for (int i = 0; i < CRASH_THREADS; i++)
+		for (int j = 0; j < CRASH_PER_THREAD; j++) {
+			if (!w[i].acked[j])
+				continue;
+			char id[40], path[128];
+			crash_id(id, i, j);
+			snprintf(path, sizeof(path), "/api/Report/Wsjf/%s", id);
+			r = th_get(s, path);
+			if (r.status != 200)
+				fail_msg("report %s was acknowledged but is lost after kill -9 (%ld)", id,
+					 r.status);
+			th_free(&r);
+		}
+	tu_devserver_stop(s);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_stop_does_not_wait_for_injected_latency(void **state)
 {
 	(void)state;
@@ -420,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_slow_client_does_not_block_others),
 		cmocka_unit_test(test_many_clients_at_once),
 		cmocka_unit_test(test_restart_keeps_everything),
+		cmocka_unit_test(test_group_commit_survives_kill),
 		cmocka_unit_test(test_stop_does_not_wait_for_injected_latency),
 		cmocka_unit_test(test_command_line_errors),
 	};
