@@ -31,3 +31,10 @@ if command -v wrk >/dev/null && [ -x "$build/src/devserver/wats-devserver" ]; th
 else
 	echo "bench: wats-devserver skipped (needs wrk and the wats-devserver build)"
 fi
+
+# ---- vendor converters ----
+if [ -x "$build/bench/vendor_bench" ] && [ -d "$here/../shared/fixtures/vendor" ]; then
+	"$build/bench/vendor_bench" "$here/../shared/fixtures" "${WATS_BENCH_SECONDS:-2}"
+else
+	echo "bench: vendor converters skipped (needs vendor_bench and ../shared/fixtures/vendor)"
+fi

@@ -1,0 +1,94 @@
+/*
+ * Vendor converter throughput: each fixture of ../shared/fixtures/vendor converted from memory
+ * repeatedly (one core, reports written as WSJF and freed in the callback, as `wats convert`
+ * does) until about `seconds` have passed; MB/s of input and reports/s.
+ * Usage: vendor_bench FIXTURES_DIR [seconds per file, default 1]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wats/wats.h"
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int on_report(wats_report *r, void *p)
+{
+	size_t *bytes = p;
+	char *out;
+	size_t len;
+	if (wats_report_write(&out, &len, r, 0) == 0) {
+		*bytes += len;
+		wats_free(out);
+	}
+	wats_report_free(r);
+	return 0;
+}
+
+static const struct {
+	const char *conv, *file;
+	const char *params[4];
+} files[] = {
+	{ "teststand", "vendor/teststand-xml/ts-with-wats.xml", { NULL } },
+	{ "teststand", "vendor/teststand-xml/ts-without-wats.xml", { "partNumber=P", NULL } },
+	{ "spea3030", "vendor/spea-3030/testdata_SN9871234012.csv", { "partNumber=P", NULL } },
+	{ "gr228x", "vendor/teradyne-gr228x/43420_BIO2.LOG", { NULL } },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: vendor_bench FIXTURES_DIR [seconds]\n");
+		return 2;
+	}
+	double secs = argc > 2 ? atof(argv[2]) : 1.0;
+	wats_converters *reg;
+	if (wats_converters_new(&reg) < 0)
+		return 1;
+	printf("%-10s %-44s %9s %9s %10s\n", "converter", "file", "KB", "MB/s", "reports/s");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", argv[1], files[i].file);
+		FILE *f = fopen(path, "rb");
+		if (!f) {
+			printf("%-10s %-44s missing\n", files[i].conv, files[i].file);
+			continue;
+		}
+		fseek(f, 0, SEEK_END);
+		long n = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		char *buf = malloc((size_t)n + 1);
+		if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			fclose(f);
+			free(buf);
+			return 1;
+		}
+		fclose(f);
+		wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+		o.converter = files[i].conv;
+		o.params = files[i].params;
+		size_t reports = 0, out = 0, runs = 0;
+		double t0 = now(), t;
+		do {
+			size_t cnt = 0;
+			if (wats_convert_buffer(&cnt, reg, files[i].file, buf, (size_t)n, &o, on_report, &out)) {
+				fprintf(stderr, "%s: %s\n", files[i].file, wats_error_last()->message);
+				return 1;
+			}
+			reports += cnt;
+			runs++;
+			t = now() - t0;
+		} while (t < secs);
+		printf("%-10s %-44s %9.1f %9.1f %10.0f\n", files[i].conv, files[i].file, n / 1024.0,
+		       (double)n * (double)runs / t / 1e6, (double)reports / t);
+		free(buf);
+	}
+	wats_converters_free(reg);
+	return 0;
+}
