@@ -339,6 +339,16 @@ WATS_EXTERN(size_t) wats_step_count(const wats_step *step);
 WATS_EXTERN(int) wats_step_add_numeric(wats_meas **out, wats_step *step, const char *name,
 				       double value, wats_compop op, double low, double high,
 				       const char *unit);
+/**
+ * The same, with the value and limits as text kept verbatim, for converters that must not
+ * round a source's numbers through a double: each of value, low and high is a JSON number
+ * ("4.55E-05"), "NaN", "Infinity" or "-Infinity" (stored as strings, as WATS does), or NULL
+ * (value: null; limits: left out). Limits are written as the operator needs them (see above).
+ * WATS_EINVAL names the text that is not a number.
+ */
+WATS_EXTERN(int) wats_step_add_numeric_text(wats_meas **out, wats_step *step, const char *name,
+					    const char *value, wats_compop op, const char *low,
+					    const char *high, const char *unit);
 /** Add a pass/fail measurement (name NULL for a single step); status from `passed`. */
 WATS_EXTERN(int) wats_step_add_passfail(wats_meas **out, wats_step *step, const char *name,
 					int passed);

@@ -211,6 +211,32 @@ static void test_every_step_type(void **state)
 	wats_report_free(r);
 }
 
+static void test_numeric_from_text_keeps_it(void **state)
+{
+	(void)state;
+	wats_report *r = new_uut();
+	wats_report_set_mode(r, WATS_MODE_ACTIVE);
+	wats_step *s;
+	assert_int_equal(wats_step_add(&s, wats_report_root(r), WATS_STEP_MULTI_NUMERIC, "texts"), 0);
+	assert_int_equal(wats_step_add_numeric_text(NULL, s, "a", "4.55E-05", WATS_COMP_GELE, "1.0E-05", "1.00E-04", "A"), 0);
+	assert_int_equal(wats_step_add_numeric_text(NULL, s, "b", "NaN", WATS_COMP_GE, "0", NULL, NULL), 0);
+	assert_int_equal(wats_step_add_numeric_text(NULL, s, "c", NULL, WATS_COMP_LOG, NULL, NULL, NULL), 0);
+	assert_int_equal(wats_step_add_numeric_text(NULL, s, "d", "12,5", WATS_COMP_LOG, NULL, NULL, NULL), WATS_EINVAL);
+	assert_non_null(strstr(wats_error_last()->message, "'12,5'"));
+	assert_int_equal(wats_step_add_numeric_text(NULL, s, "e", "1", WATS_COMP_GE, "1e400x", NULL, NULL), WATS_EINVAL);
+	char *out = write_ok(r);
+	contains(out, "{\"status\":\"P\",\"name\":\"a\",\"value\":4.55E-05,\"unit\":\"A\",\"compOp\":\"GELE\","
+		      "\"highLimit\":1.00E-04,\"lowLimit\":1.0E-05}");
+	/* NaN fails GE, in active mode: the step and the report fail */
+	contains(out, "{\"status\":\"F\",\"name\":\"b\",\"value\":\"NaN\",\"compOp\":\"GE\",\"lowLimit\":0}");
+	contains(out, "{\"status\":\"P\",\"name\":\"c\",\"value\":null,\"compOp\":\"LOG\"}");
+	assert_int_equal(wats_report_result(r), WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_meas_count(s), 3);
+	assert_int_equal(wats_report_validate(r, NULL), 0);
+	wats_free(out);
+	wats_report_free(r);
+}
+
 static void test_nonfinite_numbers_are_strings(void **state)
 {
 	(void)state;
@@ -341,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_new_report_defaults),
 		cmocka_unit_test(test_header_fields),
 		cmocka_unit_test(test_every_step_type),
+		cmocka_unit_test(test_numeric_from_text_keeps_it),
 		cmocka_unit_test(test_nonfinite_numbers_are_strings),
 		cmocka_unit_test(test_uur_failures_and_main_unit),
 		cmocka_unit_test(test_generic_node_api),

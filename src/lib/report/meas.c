@@ -1,8 +1,10 @@
 /* Measurements: numeric, pass/fail and string, in single and multiple steps. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report_internal.h"
 #include "util/error.h"
+#include "util/jsonnum.h"
 
 /* Which measurement array a step kind uses, and whether it takes only one. */
 static int meas_key(wats_step_kind kind, int *single)
@@ -110,6 +112,74 @@ int wats_step_add_numeric(wats_meas **out, wats_step *step, const char *name, do
 	    wats__build_static(&b, WATS_K_compOp, wats_compop_name(op)) < 0 ||
 	    (limits == 2 && wats__build_num(&b, WATS_K_highLimit, high) < 0) ||
 	    (limits >= 1 && wats__build_num(&b, WATS_K_lowLimit, low) < 0))
+		return wats__failed();
+	wats__node_append(r, arr, b.obj);
+	settle(r, step, b.obj, st);
+	if (out)
+		*out = b.obj;
+	return 0;
+}
+
+/* A number from text: JSON number text is kept as a number, the non-finite words as strings. */
+static int build_number_text(wats_obj_builder *b, int key, const char *text)
+{
+	if (!strcmp(text, "NaN") || !strcmp(text, "Infinity") || !strcmp(text, "-Infinity"))
+		return wats__build_static(b, key, !strcmp(text, "NaN") ? "NaN" : text[0] == '-' ? "-Infinity" : "Infinity");
+	wats_node *n = wats__build_member(b, key, WATS_NODE_NUMBER);
+	if (!n)
+		return wats__failed();
+	size_t len = strlen(text);
+	n->u.str = wats__arena_strndup(&b->r->arena, text, len);
+	if (!n->u.str)
+		return wats__error_oom();
+	n->len = (uint32_t)len;
+	return 0;
+}
+
+static int check_number_text(const char *what, const char *text)
+{
+	if (!text || wats__json_number_valid(text) || !strcmp(text, "NaN") || !strcmp(text, "Infinity") ||
+	    !strcmp(text, "-Infinity"))
+		return 0;
+	return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID,
+			   "%s '%s' is not a number (JSON number text, NaN, Infinity or -Infinity)", what, text);
+}
+
+static double text_value(const char *text)
+{
+	return text ? strtod(text, NULL) : 0; /* strtod reads "NaN" and "Infinity" too */
+}
+
+int wats_step_add_numeric_text(wats_meas **out, wats_step *step, const char *name, const char *value,
+			       wats_compop op, const char *low, const char *high, const char *unit)
+{
+	if (out)
+		*out = NULL;
+	int limits = wats_compop_limits(op);
+	if (!step || limits < 0 || op == WATS_COMP_CASESENSIT || op == WATS_COMP_IGNORECASE)
+		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID,
+				   "numeric measurement needs a step and a numeric comparison operator");
+	if (check_number_text("value", value) < 0 || check_number_text("lowLimit", low) < 0 ||
+	    check_number_text("highLimit", high) < 0)
+		return WATS_EINVAL;
+	wats_report *r = wats__report_of(step);
+	wats_node *arr = meas_array(r, step, WATS_K_numericMeas, name);
+	if (!arr)
+		return wats_error_last()->code;
+	wats_status st = WATS_STATUS_PASSED;
+	/* Active mode: a value compared against a missing limit passes, as the server reads it. */
+	if (r->mode == WATS_MODE_ACTIVE && value && (limits == 0 || (low && (limits == 1 || high))))
+		st = wats_compop_eval(op, text_value(value), text_value(low), text_value(high));
+	wats_obj_builder b;
+	if (begin_meas(&b, r, name, st) < 0)
+		return wats__failed();
+	if (value ? build_number_text(&b, WATS_K_value, value) < 0
+		  : !wats__build_member(&b, WATS_K_value, WATS_NODE_NULL))
+		return wats__failed();
+	if ((unit && wats__build_str(&b, WATS_K_unit, unit) < 0) ||
+	    wats__build_static(&b, WATS_K_compOp, wats_compop_name(op)) < 0 ||
+	    (limits == 2 && high && build_number_text(&b, WATS_K_highLimit, high) < 0) ||
+	    (limits >= 1 && low && build_number_text(&b, WATS_K_lowLimit, low) < 0))
 		return wats__failed();
 	wats__node_append(r, arr, b.obj);
 	settle(r, step, b.obj, st);
