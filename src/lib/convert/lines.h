@@ -1,6 +1,7 @@
 /* Streaming line reader for the text formats: chunked input, LF / CRLF / CR line ends, a
- * UTF-8 BOM skipped, UTF-16 refused with a clear message, lines longer than a limit refused,
- * bytes that are not UTF-8 read as Latin-1 (windows-1252) with one warning. */
+ * UTF-8 BOM skipped, UTF-16 (little or big endian, with a BOM or recognised by the NUL bytes
+ * of ASCII text) transcoded to UTF-8 as it streams, lines longer than a limit refused, bytes
+ * that are not UTF-8 read as Latin-1 (windows-1252) with one warning. */
 #ifndef WATS_CONVERT_LINES_H
 #define WATS_CONVERT_LINES_H
 
@@ -15,6 +16,10 @@ typedef struct wats__lines {
 	int eof, started, warned_latin1;
 	long line;     /* number of the line last returned */
 	wats_buf conv; /* Latin-1 -> UTF-8 conversion */
+	int utf16;     /* 0, or 1 little endian, 2 big endian */
+	unsigned char carry[4]; /* UTF-16 bytes of a unit or surrogate pair split by a chunk */
+	size_t ncarry;
+	unsigned char *raw;     /* UTF-16 chunk before transcoding */
 } wats__lines;
 
 void wats__lines_init(wats__lines *l, wats__cctx *c);
