@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <json-c/json.h>
 
@@ -160,22 +161,23 @@ static void migrate(json_object *root)
 }
 
 /* A secret file must be a regular file readable by its owner only. */
-static int read_secret(char **out, const char *path, const char *file, char *err, size_t errlen)
+static int read_secret(char **out, const char *path, const char *key, const char *file, char *err,
+		       size_t errlen)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		snprintf(err, errlen, "config %s: key \"server.token_file\": cannot read %s: %s", file,
+		snprintf(err, errlen, "config %s: key \"%s\": cannot read %s: %s", file, key,
 			 path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		snprintf(err, errlen, "config %s: key \"server.token_file\": %s must be a file with mode "
-			 "0600 (it is %04o): chmod 600 %s", file, path, (unsigned)(st.st_mode & 07777), path);
+		snprintf(err, errlen, "config %s: key \"%s\": %s must be a file with mode "
+			 "0600 (it is %04o): chmod 600 %s", file, key, path, (unsigned)(st.st_mode & 07777), path);
 		return -1;
 	}
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, errlen, "config %s: key \"server.token_file\": cannot read %s: %s", file,
+		snprintf(err, errlen, "config %s: key \"%s\": cannot read %s: %s", file, key,
 			 path, strerror(errno));
 		return -1;
 	}
@@ -219,7 +221,8 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 		FAIL("config %s: the top level must be a JSON object", cfg->file);
 	migrate(root);
 	static const char *const top_keys[] = { "schema_version", "instance", "state_dir", "server",
-		"station", "watch", "workers", "queue", "rescan_ms", "shutdown_grace_ms", "log", NULL };
+		"station", "watch", "workers", "queue", "rescan_ms", "shutdown_grace_ms", "log", "http",
+		NULL };
 	if (check_keys(root, "", top_keys, err, errlen, cfg->file))
 		goto fail;
 	int64_t x = 0;
@@ -270,7 +273,8 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 		if (!json_object_is_type(sec, json_type_object))
 			FAIL("config %s: key \"server\": must be an object", cfg->file);
 		server = sec;
-		static const char *const k[] = { "url", "token", "token_file", "timeout_ms", NULL };
+		static const char *const k[] = { "url", "token", "token_file", "timeout_ms",
+			"breaker_failures", "breaker_open_ms", NULL };
 		if (check_keys(server, "server", k, err, errlen, cfg->file))
 			goto fail;
 	}
@@ -280,6 +284,14 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 		goto fail;
 	else if (server && json_object_object_get_ex(server, "timeout_ms", NULL))
 		cfg->timeout_ms = (long)x;
+	if (get_int(server, "breaker_failures", &x, 1, 1000, "server", cfg->file, err, errlen) < 0)
+		goto fail;
+	else if (server && json_object_object_get_ex(server, "breaker_failures", NULL))
+		cfg->breaker_failures = (unsigned int)x;
+	if (get_int(server, "breaker_open_ms", &x, 100, 3600000, "server", cfg->file, err, errlen) < 0)
+		goto fail;
+	else if (server && json_object_object_get_ex(server, "breaker_open_ms", NULL))
+		cfg->breaker_open_ms = (unsigned int)x;
 	char *tok = NULL, *tokfile = NULL;
 	if (get_str(server, "token", &tok, "server", cfg->file, err, errlen) < 0 ||
 	    get_str(server, "token_file", &tokfile, "server", cfg->file, err, errlen) < 0) {
@@ -302,7 +314,7 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 	if (tokfile) {
 		char *p = abs_path(base, tokfile);
 		free(tokfile);
-		int r = read_secret(&cfg->token, p, cfg->file, err, errlen);
+		int r = read_secret(&cfg->token, p, "server.token_file", cfg->file, err, errlen);
 		free(p);
 		if (r)
 			goto fail;
@@ -396,6 +408,55 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 			cfg->log_files = (int)x;
 	}
 
+	json_object *hs = NULL;
+	if (json_object_object_get_ex(root, "http", &hs)) {
+		static const char *const k[] = { "enabled", "address", "port", "api_key", "api_key_file",
+			NULL };
+		if (!json_object_is_type(hs, json_type_object))
+			FAIL("config %s: key \"http\": must be an object", cfg->file);
+		if (check_keys(hs, "http", k, err, errlen, cfg->file))
+			goto fail;
+		json_object *en;
+		cfg->http_enabled = 1;
+		if (json_object_object_get_ex(hs, "enabled", &en)) {
+			if (!json_object_is_type(en, json_type_boolean))
+				FAIL("config %s: key \"http.enabled\": must be true or false", cfg->file);
+			cfg->http_enabled = json_object_get_boolean(en);
+		}
+		if (get_str(hs, "address", &cfg->http_address, "http", cfg->file, err, errlen) < 0)
+			goto fail;
+		if (get_int(hs, "port", &x, 0, 65535, "http", cfg->file, err, errlen) < 0)
+			goto fail;
+		else if (json_object_object_get_ex(hs, "port", NULL))
+			cfg->http_port = (int)x;
+		char *key = NULL, *keyfile = NULL;
+		if (get_str(hs, "api_key", &key, "http", cfg->file, err, errlen) < 0 ||
+		    get_str(hs, "api_key_file", &keyfile, "http", cfg->file, err, errlen) < 0) {
+			free(key);
+			free(keyfile);
+			goto fail;
+		}
+		if (key) {
+			struct stat kst;
+			if (stat(cfg->file, &kst) == 0 && (kst.st_mode & 077)) {
+				free(key);
+				free(keyfile);
+				FAIL("config %s: key \"http.api_key\": a secret in the config file needs mode "
+				     "0600 (it is %04o); chmod 600 the file, or use http.api_key_file or "
+				     "WATSD_API_KEY", cfg->file, (unsigned)(kst.st_mode & 07777));
+			}
+			cfg->api_key = key;
+		}
+		if (keyfile) {
+			char *p = abs_path(base, keyfile);
+			free(keyfile);
+			int r = read_secret(&cfg->api_key, p, "http.api_key_file", cfg->file, err, errlen);
+			free(p);
+			if (r)
+				goto fail;
+		}
+	}
+
 	json_object *wa = NULL;
 	if (json_object_object_get_ex(root, "watch", &wa)) {
 		if (!json_object_is_type(wa, json_type_array))
@@ -479,6 +540,7 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 	env_override(&cfg->log_level, "WATSD_LOG_LEVEL");
 	env_override(&cfg->log_format, "WATSD_LOG_FORMAT");
 	env_override(&cfg->log_file, "WATSD_LOG_FILE");
+	env_override(&cfg->api_key, "WATSD_API_KEY");
 	char *envsd = NULL;
 	if (env_override(&envsd, "WATSD_STATE_DIR")) {
 		free(cfg->state_dir);
@@ -515,6 +577,18 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 		free(cfg->log_file);
 		cfg->log_file = lf;
 	}
+	if (!cfg->http_address)
+		cfg->http_address = strdup("127.0.0.1");
+	if (cfg->http_enabled) {
+		unsigned char a[16];
+		if (inet_pton(AF_INET, cfg->http_address, a) != 1 &&
+		    inet_pton(AF_INET6, cfg->http_address, a) != 1)
+			FAIL("config %s: key \"http.address\": must be an IPv4 or IPv6 address such as "
+			     "127.0.0.1 or ::1 (got \"%s\")", cfg->file, cfg->http_address);
+	}
+	if (cfg->api_key && strlen(cfg->api_key) < 16)
+		FAIL("config %s: key \"http.api_key\": must be at least 16 characters (a random "
+		     "secret, e.g. openssl rand -hex 24)", cfg->file);
 	if (cfg->backoff_max_ms < cfg->backoff_base_ms)
 		FAIL("config %s: key \"queue.backoff_max_ms\": must be >= queue.backoff_base_ms",
 		     cfg->file);
@@ -559,5 +633,10 @@ void watsd_config_free(watsd_config *c)
 	free(c->log_format);
 	free(c->log_level);
 	free(c->log_file);
+	free(c->http_address);
+	if (c->api_key) {
+		memset(c->api_key, 0, strlen(c->api_key));
+		free(c->api_key);
+	}
 	memset(c, 0, sizeof(*c));
 }

@@ -73,60 +73,6 @@ int watsd_control_open(watsd *d)
 	return 0;
 }
 
-static json_object *status_json(watsd *d)
-{
-	json_object *r = json_object_new_object();
-	json_object_object_add(r, "instance", json_object_new_string(d->cfg->instance));
-	json_object_object_add(r, "version", json_object_new_string(wats_version()));
-	json_object_object_add(r, "pid", json_object_new_int((int)getpid()));
-	json_object_object_add(r, "uptime_s",
-			       json_object_new_int64((watsd_wall_ms() - d->started_ms) / 1000));
-	json_object_object_add(r, "server", json_object_new_string(wats_client_base_url(d->client)));
-	json_object_object_add(r, "uploads_paused", json_object_new_boolean(atomic_load(&d->paused)));
-	json_object_object_add(r, "stopping", json_object_new_boolean(atomic_load(&d->stopping)));
-	wats_client_stats cs;
-	if (wats_client_get_stats(&cs, d->client) == 0) {
-		json_object_object_add(r, "breaker",
-				       json_object_new_string(wats_breaker_state_name(cs.breaker_state)));
-		json_object_object_add(r, "http_requests", json_object_new_int64((int64_t)cs.attempts));
-		json_object_object_add(r, "http_failures", json_object_new_int64((int64_t)cs.failures));
-	}
-	wats_queue_counts c;
-	json_object *q = json_object_new_object();
-	if (wats_queue_count(&c, d->queue) == 0) {
-		for (int s = 1; s < WATS_QUEUE_STATE_COUNT; s++)
-			json_object_object_add(q, wats_queue_state_name((wats_queue_state)s),
-					       json_object_new_int64((int64_t)c.items[s]));
-		json_object_object_add(q, "unsent_bytes", json_object_new_int64((int64_t)c.unsent_bytes));
-		json_object_object_add(q, "max_items", json_object_new_int64((int64_t)d->cfg->max_items));
-		json_object_object_add(q, "paused_until_ms", json_object_new_int64(c.paused_until_ms));
-		json_object_object_add(q, "next_due_ms", json_object_new_int64(c.next_due_ms));
-		json_object_object_add(q, "oldest_waiting_ms", json_object_new_int64(c.oldest_waiting_ms));
-	}
-	json_object_object_add(r, "queue", q);
-	json_object *st = json_object_new_object();
-	json_object_object_add(st, "files_seen", json_object_new_int64((int64_t)atomic_load(&d->stats.files_seen)));
-	json_object_object_add(st, "files_converted", json_object_new_int64((int64_t)atomic_load(&d->stats.files_converted)));
-	json_object_object_add(st, "files_failed", json_object_new_int64((int64_t)atomic_load(&d->stats.files_failed)));
-	json_object_object_add(st, "reports_queued", json_object_new_int64((int64_t)atomic_load(&d->stats.reports_queued)));
-	json_object_object_add(st, "reports_sent", json_object_new_int64((int64_t)atomic_load(&d->stats.reports_sent)));
-	json_object_object_add(st, "send_failures", json_object_new_int64((int64_t)atomic_load(&d->stats.send_failures)));
-	json_object_object_add(st, "backpressure", json_object_new_int64((int64_t)atomic_load(&d->stats.backpressure)));
-	json_object_object_add(r, "counters", st);
-	json_object *w = json_object_new_array();
-	for (size_t i = 0; i < d->cfg->nwatches; i++) {
-		json_object *o = json_object_new_object();
-		struct stat sb;
-		json_object_object_add(o, "path", json_object_new_string(d->cfg->watches[i].path));
-		json_object_object_add(o, "priority", json_object_new_int(d->cfg->watches[i].priority));
-		json_object_object_add(o, "present", json_object_new_boolean(
-			stat(d->cfg->watches[i].path, &sb) == 0 && S_ISDIR(sb.st_mode)));
-		json_object_array_add(w, o);
-	}
-	json_object_object_add(r, "watch", w);
-	return r;
-}
-
 static unsigned int state_mask(json_object *req, int *bad)
 {
 	json_object *v;
@@ -155,15 +101,9 @@ static json_object *run(watsd *d, json_object *req, const char **err, char *ebuf
 	const char *cmd = json_object_object_get_ex(req, "cmd", &v) ? json_object_get_string(v) : "";
 	const char *id = json_object_object_get_ex(req, "report", &v) ? json_object_get_string(v) : NULL;
 	if (!strcmp(cmd, "status"))
-		return status_json(d);
+		return watsd_status_json(d);
 	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
-		atomic_store(&d->paused, cmd[0] == 'p');
-		watsd_log(WATS_LOG_INFO, NULL, "uploads %s by the control socket",
-			  cmd[0] == 'p' ? "paused" : "resumed");
-		pthread_mutex_lock(&d->lock);
-		d->up_signal = 1;
-		pthread_cond_broadcast(&d->up_cv);
-		pthread_mutex_unlock(&d->lock);
+		watsd_set_paused(d, cmd[0] == 'p', "the control socket");
 		return json_object_new_object();
 	}
 	if (!strcmp(cmd, "stop")) {
@@ -220,10 +160,7 @@ static json_object *run(watsd *d, json_object *req, const char **err, char *ebuf
 			*err = ebuf;
 			return NULL;
 		}
-		pthread_mutex_lock(&d->lock);
-		d->up_signal = 1;
-		pthread_cond_broadcast(&d->up_cv);
-		pthread_mutex_unlock(&d->lock);
+		watsd_wake_uploaders(d);
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "count", json_object_new_int64((int64_t)n));
 		return o;
@@ -311,6 +248,8 @@ void *watsd_control_thread(void *arg)
 		memset(&cl[i], 0, sizeof(cl[i]));
 		cl[i].fd = -1;
 	}
+	if (listen_fd < 0) /* no socket (logged at start): not a dead worker */
+		atomic_fetch_sub(&d->threads_expected, 1);
 	while (!atomic_load(&d->stopping) && listen_fd >= 0) {
 		struct pollfd p[MAX_CLIENTS + 1];
 		int map[MAX_CLIENTS + 1], n = 0;

@@ -174,6 +174,9 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (RLIMIT_FSIZE) must give EFBIG on the write, which the queue reports
+	 * as an error (the file stays and is retried), not kill the service. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	watsd d = { 0 };
 	d.cfg = &cfg;
@@ -199,6 +202,8 @@ int main(int argc, char **argv)
 	co.purpose = cfg.purpose;
 	co.request_timeout_ms = cfg.timeout_ms;
 	co.total_timeout_ms = cfg.timeout_ms * 2;
+	co.breaker_failures = cfg.breaker_failures;
+	co.breaker_open_ms = cfg.breaker_open_ms;
 	if (wats_client_new(&d.client, &co)) {
 		watsd_log(WATS_LOG_CRITICAL, NULL, "server options: %s", wats_error_last()->message);
 		return 1;
@@ -220,6 +225,7 @@ int main(int argc, char **argv)
 		watsd_log(WATS_LOG_CRITICAL, NULL, "cannot start the worker threads");
 		return 1;
 	}
+	watsd_http_start(&d); /* without it watsd still runs; the error is logged */
 	if (ready_fd >= 0) {
 		(void)write(ready_fd, "READY\n", 6);
 		close(ready_fd);
@@ -268,6 +274,7 @@ int main(int argc, char **argv)
 			  "next start");
 		_exit(3);
 	}
+	watsd_http_stop();
 	wats_queue_count(&qc, d.queue);
 	watsd_log(WATS_LOG_INFO, NULL, "stopped: %llu files converted, %llu reports sent this run, "
 		  "%llu waiting in the queue",

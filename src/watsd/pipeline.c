@@ -401,13 +401,19 @@ static void convert_one(watsd *d, watsd_job *job)
 			goto out;
 		}
 		if (rc) {
+			char qe[300];
+			snprintf(qe, sizeof(qe), "%s", wats_error_last()->message);
+			watsd_note_enqueue(d, 0, qe);
+			atomic_fetch_add(&d->stats.enqueue_failures, 1);
 			watsd_log(WATS_LOG_ERROR, job->cid, "cannot queue the reports of %s: %s; the file "
-				  "stays and is retried in 5 s", job->path, wats_error_last()->message);
+				  "stays and is retried in 5 s", job->path, qe);
 			watsd_file_done(d, job->path, 5000);
 			goto out;
 		}
 		atomic_fetch_add(&d->stats.reports_queued, 1);
 	}
+	watsd_note_enqueue(d, 1, NULL);
+	watsd_hist_add(&d->stats.convert_latency, watsd_mono_ms() - job->seen_ms);
 	watsd_logf(WATS_LOG_INFO, job->cid,
 		   (wats_log_field[]){ { "file", job->path, 0 }, { "converter", conv, 0 } }, 2,
 		   "converted %s with %s: %zu report%s queued", job->path, conv, c.n, c.n == 1 ? "" : "s");
@@ -459,6 +465,34 @@ static void up_wait(watsd *d, int64_t ms)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Errors that say the server cannot be used now (as opposed to an answer about one report). */
+static int server_down(int rc)
+{
+	return rc == WATS_ETRANSPORT || rc == WATS_ETIMEOUT || rc == WATS_EBREAKER ||
+	       rc == WATS_ESERVER || rc == WATS_EAUTH || rc == WATS_EFORBIDDEN;
+}
+
+#define PROBE_MS 30000
+
+/* Nothing to send: when no upload told us about the server for PROBE_MS, one idle uploader
+ * asks it (GET /api/App/Version, through the breaker) so that readiness stays true to life. */
+static void maybe_probe(watsd *d)
+{
+	long long due = atomic_load(&d->probe_due_ms), now = watsd_mono_ms();
+	if (now < due || !atomic_compare_exchange_strong(&d->probe_due_ms, &due, now + PROBE_MS))
+		return;
+	char *version = NULL;
+	int rc = wats_client_ping(&version, d->client);
+	atomic_fetch_add(&d->stats.probes, 1);
+	if (rc == 0 || !server_down(rc))
+		watsd_note_server(d, 1, NULL);
+	else
+		watsd_note_server(d, 0, wats_error_last()->message);
+	if (rc && server_down(rc)) /* try again sooner while it is away */
+		atomic_store(&d->probe_due_ms, watsd_mono_ms() + 2000);
+	wats_free(version);
+}
+
 static void *uploader_thread(void *arg)
 {
 	watsd *d = arg;
@@ -476,6 +510,7 @@ static void *uploader_thread(void *arg)
 			continue;
 		}
 		if (!n) {
+			maybe_probe(d);
 			wats_queue_counts c;
 			int64_t wait = 1000;
 			if (wats_queue_count(&c, d->queue) == 0) {
@@ -496,7 +531,13 @@ static void *uploader_thread(void *arg)
 		snprintf(att, sizeof(att), "%u", it[0]->attempts);
 		wats_log_field f[] = { { "report_id", it[0]->id, 0 }, { "file", it[0]->source, 0 },
 				       { "latency_ms", lats, 1 }, { "attempt", att, 1 } };
+		atomic_store(&d->probe_due_ms, watsd_mono_ms() + PROBE_MS);
+		if (server_down(rc))
+			watsd_note_server(d, 0, res.message[0] ? res.message : wats_error_last()->message);
+		else
+			watsd_note_server(d, 1, NULL);
 		if (rc == 0) {
+			watsd_hist_add(&d->stats.upload_latency, lat);
 			atomic_fetch_add(&d->stats.reports_sent, 1);
 			watsd_logf(WATS_LOG_INFO, it[0]->correlation_id, f, 4, "uploaded report %s from %s",
 				   it[0]->id, it[0]->source);
@@ -523,6 +564,7 @@ static size_t nthreads;
 int watsd_pipeline_start(watsd *d)
 {
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->health.lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -535,6 +577,7 @@ int watsd_pipeline_start(watsd *d)
 	if (!d->files || !d->jobs)
 		return -1;
 	size_t want = 2 + (size_t)d->cfg->convert_workers + (size_t)d->cfg->upload_workers;
+	atomic_store(&d->threads_expected, (int)want);
 	threads = calloc(want, sizeof(*threads));
 	if (!threads)
 		return -1;
@@ -595,4 +638,5 @@ void watsd_pipeline_free(watsd *d)
 	pthread_cond_destroy(&d->up_cv);
 	pthread_cond_destroy(&d->done_cv);
 	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->health.lock);
 }

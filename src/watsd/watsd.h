@@ -35,6 +35,8 @@ typedef struct watsd_config {
 	char *token;         /* secret: never logged */
 	char *station_name, *location, *purpose;
 	long timeout_ms;
+	unsigned int breaker_failures; /* 0 = the client's default (5) */
+	unsigned int breaker_open_ms;  /* 0 = the client's default (30 000) */
 	watsd_watch *watches;
 	size_t nwatches;
 	int convert_workers, upload_workers;
@@ -48,6 +50,11 @@ typedef struct watsd_config {
 	char *log_file;      /* "" = stderr */
 	long log_max_bytes;
 	int log_files;
+	/* http (http.c): off unless the config has an "http" section */
+	int http_enabled;
+	char *http_address;  /* default 127.0.0.1 */
+	int http_port;       /* 0 = a free port (reported in status and the log) */
+	char *api_key;       /* secret: never logged; NULL = state-changing routes refused */
 } watsd_config;
 
 /* Load, migrate, apply environment overrides and validate. Errors name the file, key and rule
@@ -73,10 +80,33 @@ void watsd_logf(wats_log_level level, const char *cid, const wats_log_field *fie
 
 typedef struct watsd watsd;
 
+/* A latency histogram (Prometheus buckets, seconds). */
+#define WATSD_HIST_BUCKETS 15
+extern const double watsd_hist_bounds[WATSD_HIST_BUCKETS];
+typedef struct watsd_hist {
+	atomic_ullong bucket[WATSD_HIST_BUCKETS]; /* not cumulative; +Inf = count */
+	atomic_ullong count;
+	atomic_ullong sum_us;
+} watsd_hist;
+void watsd_hist_add(watsd_hist *h, int64_t ms);
+
 typedef struct watsd_stats {
 	atomic_ullong files_seen, files_converted, files_failed, reports_queued, reports_sent,
-		send_failures, backpressure;
+		send_failures, backpressure, probes, enqueue_failures;
+	watsd_hist convert_latency; /* file seen -> its reports committed to the queue */
+	watsd_hist upload_latency;  /* report queued -> the server confirmed it */
 } watsd_stats;
+
+/* What the service knows about the server and the queue (health). */
+typedef struct watsd_health_state {
+	pthread_mutex_t lock;
+	int server;                /* 1 reachable, -1 not, 0 not known yet */
+	int64_t server_ms;         /* wall ms of that result */
+	char server_error[256];
+	int64_t enqueue_error_ms;  /* last failed enqueue (disk full...), 0 = the last succeeded */
+	char enqueue_error[256];
+	int64_t paused_since_ms;   /* operator pause (control socket / HTTP), 0 = not paused */
+} watsd_health_state;
 
 struct watsd {
 	watsd_config *cfg;
@@ -94,8 +124,30 @@ struct watsd {
 	struct watsd_jobs *jobs;   /* priority heap of files to convert */
 	struct watsd_files *files; /* candidates and files in flight, by path */
 	watsd_stats stats;
+	watsd_health_state health;
+	atomic_int threads_expected; /* worker threads that should be running */
+	atomic_llong probe_due_ms;   /* next server probe by an idle uploader (mono ms) */
+	char http_bound[80];         /* "127.0.0.1:PORT" once listening, else "" */
 	int64_t started_ms;
 };
+
+/* Record an upload/probe result (ok: the server answered) or an enqueue result. */
+void watsd_note_server(watsd *d, int ok, const char *error);
+void watsd_note_enqueue(watsd *d, int ok, const char *error);
+/* Pause or resume uploads (operator); wakes the uploaders. */
+void watsd_set_paused(watsd *d, int paused, const char *by);
+void watsd_wake_uploaders(watsd *d);
+
+/* Readiness: 1 ready, 0 not; reasons (a JSON array, may be NULL) gets one string per
+ * failed check. Thresholds in docs/watsd.md (Health). */
+struct json_object;
+int watsd_ready(watsd *d, struct json_object *reasons);
+/* The status object of the control socket and of GET /status. */
+struct json_object *watsd_status_json(watsd *d);
+
+/* http.c: the HTTP endpoints (health, status, metrics, a few authenticated actions). */
+int watsd_http_start(watsd *d);
+void watsd_http_stop(void);
 
 int watsd_pipeline_start(watsd *d);
 /* Phase 1 of shutdown: stop taking files; wake every thread. */

@@ -1,0 +1,452 @@
+/*
+ * watsd's HTTP endpoints (libmicrohttpd, one internal polling thread), bound to 127.0.0.1 by
+ * default (config "http": address, port; port 0 = a free port, shown in status and the log).
+ *
+ *   GET  /health/live     200 while the process serves requests
+ *   GET  /health/ready    200 or 503 with the reasons (health.c: server reachable, breaker,
+ *                         queue not full/not failing, not paused for long, workers alive)
+ *   GET  /status          the status object of the control socket, as JSON
+ *   GET  /metrics         Prometheus text exposition format 0.0.4
+ *   POST /pause, /resume, /queue/retry[?report=ID][&state=invalid,failed], /breaker/reset
+ *                         need the instance API key: "Authorization: Bearer KEY" or
+ *                         "X-API-Key: KEY"; without a configured key they are refused (403)
+ *
+ * Routing is a table (routes[]) so that more pages (a web configurator) can be added here.
+ * No answer contains a secret: the token and the API key are never written.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "watsd.h"
+
+#define MAX_BODY 65536
+
+static struct MHD_Daemon *daemon_;
+
+typedef struct req {
+	watsd *d;
+	struct MHD_Connection *conn;
+	const char *method, *path;
+	int status;
+	char *body;           /* answer (malloc), Content-Type below */
+	size_t len;
+	const char *type;
+	const char *allow;    /* for 405 */
+	int auth_challenge;   /* add WWW-Authenticate */
+} req;
+
+/* ---- answers ------------------------------------------------------------------------------ */
+
+static void reply_json(req *r, int status, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	r->status = status;
+	r->len = strlen(s) + 1;
+	r->body = malloc(r->len + 1);
+	if (r->body) {
+		memcpy(r->body, s, r->len - 1);
+		r->body[r->len - 1] = '\n';
+		r->body[r->len] = '\0';
+	} else {
+		r->len = 0;
+	}
+	r->type = "application/json";
+	json_object_put(o);
+}
+
+static void reply_error(req *r, int status, const char *msg)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	reply_json(r, status, o);
+}
+
+/* ---- authentication ----------------------------------------------------------------------- */
+
+/* Constant time in the length of the expected key. */
+static int key_equal(const char *given, const char *want)
+{
+	size_t gl = strlen(given), wl = strlen(want);
+	unsigned char diff = (unsigned char)(gl != wl);
+	for (size_t i = 0; i < wl; i++)
+		diff |= (unsigned char)(want[i] ^ (i < gl ? given[i] : 0));
+	return diff == 0;
+}
+
+static int authorized(req *r)
+{
+	const char *key = r->d->cfg->api_key;
+	if (!key || !*key) {
+		reply_error(r, 403, "state-changing routes are disabled: no API key is configured "
+			    "(http.api_key_file or WATSD_API_KEY)");
+		return 0;
+	}
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	const char *given = NULL;
+	if (h && !strncasecmp(h, "Bearer ", 7))
+		given = h + 7;
+	if (!given)
+		given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-API-Key");
+	if (!given || !key_equal(given, key)) {
+		watsd_log(WATS_LOG_WARNING, NULL, "http: %s %s refused: %s API key", r->method, r->path,
+			  given ? "wrong" : "no");
+		r->auth_challenge = 1;
+		reply_error(r, 401, given ? "wrong API key" : "this route needs the API key "
+			    "(Authorization: Bearer KEY, or X-API-Key: KEY)");
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- metrics ------------------------------------------------------------------------------ */
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void counter(FILE *f, const char *name, const char *help, unsigned long long v)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, long long v)
+{
+	family(f, name, "gauge", help);
+	fprintf(f, "%s %lld\n", name, v);
+}
+
+static void histogram(FILE *f, const char *name, const char *help, watsd_hist *h)
+{
+	family(f, name, "histogram", help);
+	/* Read count first: buckets added after it can only make the cumulative sums larger,
+	 * so clamp them to keep the exposition consistent (bucket <= count). */
+	unsigned long long count = atomic_load(&h->count), cum = 0;
+	for (int i = 0; i < WATSD_HIST_BUCKETS; i++) {
+		cum += atomic_load(&h->bucket[i]);
+		fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", name, watsd_hist_bounds[i],
+			cum < count ? cum : count);
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n", name, count);
+	fprintf(f, "%s_sum %.6f\n", name, (double)atomic_load(&h->sum_us) / 1e6);
+	fprintf(f, "%s_count %llu\n", name, count);
+}
+
+static void metrics(req *r)
+{
+	watsd *d = r->d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		reply_error(r, 500, "out of memory");
+		return;
+	}
+	watsd_stats *s = &d->stats;
+	counter(f, "watsd_files_seen_total", "Result files seen in the watch folders.",
+		atomic_load(&s->files_seen));
+	counter(f, "watsd_files_converted_total", "Files converted and committed to the queue.",
+		atomic_load(&s->files_converted));
+	counter(f, "watsd_files_failed_total", "Files that failed conversion (moved to the error folder).",
+		atomic_load(&s->files_failed));
+	counter(f, "watsd_reports_queued_total", "Reports committed to the queue.",
+		atomic_load(&s->reports_queued));
+	counter(f, "watsd_enqueue_failures_total", "Failed queue writes (disk full, I/O); the file stays and is retried.",
+		atomic_load(&s->enqueue_failures));
+	counter(f, "watsd_backpressure_total", "Times a file waited because the queue was full.",
+		atomic_load(&s->backpressure));
+	family(f, "watsd_uploads_total", "counter", "Upload attempts of queued reports by result.");
+	fprintf(f, "watsd_uploads_total{result=\"ok\"} %llu\n", atomic_load(&s->reports_sent));
+	fprintf(f, "watsd_uploads_total{result=\"failed\"} %llu\n", atomic_load(&s->send_failures));
+	counter(f, "watsd_server_probes_total", "Reachability probes of an idle service.",
+		atomic_load(&s->probes));
+	wats_client_stats cs;
+	memset(&cs, 0, sizeof(cs));
+	wats_client_get_stats(&cs, d->client);
+	counter(f, "watsd_http_requests_total", "HTTP requests sent to the WATS server.",
+		(unsigned long long)cs.attempts);
+	counter(f, "watsd_http_retries_total", "HTTP requests that were retries of a failed one.",
+		(unsigned long long)cs.retries);
+	counter(f, "watsd_breaker_opens_total", "Times the circuit breaker opened.",
+		(unsigned long long)cs.breaker_opens);
+	counter(f, "watsd_breaker_rejections_total", "Calls not sent because the breaker was open.",
+		(unsigned long long)cs.breaker_rejections);
+	family(f, "watsd_breaker_state", "gauge", "Circuit breaker state (1 for the current one).");
+	static const wats_breaker_state bs[] = { WATS_BREAKER_CLOSED, WATS_BREAKER_OPEN,
+						 WATS_BREAKER_HALF_OPEN };
+	for (size_t i = 0; i < 3; i++)
+		fprintf(f, "watsd_breaker_state{state=\"%s\"} %d\n", wats_breaker_state_name(bs[i]),
+			cs.breaker_state == bs[i]);
+	wats_queue_counts c;
+	if (wats_queue_count(&c, d->queue) == 0) {
+		family(f, "watsd_queue_items", "gauge", "Queue items by state.");
+		for (int st = 1; st < WATS_QUEUE_STATE_COUNT; st++)
+			fprintf(f, "watsd_queue_items{state=\"%s\"} %llu\n",
+				wats_queue_state_name((wats_queue_state)st), (unsigned long long)c.items[st]);
+		family(f, "watsd_queue_bytes", "gauge", "Queue payload bytes by state.");
+		for (int st = 1; st < WATS_QUEUE_STATE_COUNT; st++)
+			fprintf(f, "watsd_queue_bytes{state=\"%s\"} %llu\n",
+				wats_queue_state_name((wats_queue_state)st), (unsigned long long)c.bytes[st]);
+		gauge(f, "watsd_queue_max_items", "The queue's item limit (0 = none).",
+		      (long long)d->cfg->max_items);
+		int64_t now = wats_queue_now(d->queue);
+		gauge(f, "watsd_queue_paused_seconds", "Seconds the queue stays paused by a 429 answer.",
+		      c.paused_until_ms > now ? (c.paused_until_ms - now + 999) / 1000 : 0);
+		gauge(f, "watsd_queue_oldest_waiting_seconds", "Age of the oldest unsent report.",
+		      c.oldest_waiting_ms ? (wats_queue_now(d->queue) - c.oldest_waiting_ms) / 1000 : 0);
+	}
+	gauge(f, "watsd_uploads_paused", "1 while an operator paused uploads.", atomic_load(&d->paused));
+	gauge(f, "watsd_ready", "1 when /health/ready answers 200.", watsd_ready(d, NULL));
+	pthread_mutex_lock(&d->lock);
+	int alive = d->running;
+	pthread_mutex_unlock(&d->lock);
+	gauge(f, "watsd_threads_alive", "Worker threads running.", alive);
+	gauge(f, "watsd_threads_expected", "Worker threads that should be running.",
+	      atomic_load(&d->threads_expected));
+	gauge(f, "watsd_start_time_seconds", "Start time of the service (Unix seconds).",
+	      d->started_ms / 1000);
+	histogram(f, "watsd_convert_latency_seconds",
+		  "From a file first seen to its reports committed to the queue.",
+		  &s->convert_latency);
+	histogram(f, "watsd_upload_latency_seconds",
+		  "From a report committed to the queue to the server's confirmation.",
+		  &s->upload_latency);
+	if (fclose(f) != 0 || !buf) {
+		free(buf);
+		reply_error(r, 500, "out of memory");
+		return;
+	}
+	r->status = 200;
+	r->body = buf;
+	r->len = len;
+	r->type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/* ---- routes ------------------------------------------------------------------------------- */
+
+static void h_live(req *r)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("alive"));
+	reply_json(r, 200, o);
+}
+
+static void h_ready(req *r)
+{
+	json_object *o = json_object_new_object(), *reasons = json_object_new_array();
+	int ok = watsd_ready(r->d, reasons);
+	json_object_object_add(o, "status", json_object_new_string(ok ? "ready" : "not ready"));
+	json_object_object_add(o, "reasons", reasons);
+	reply_json(r, ok ? 200 : 503, o);
+}
+
+static void h_status(req *r)
+{
+	reply_json(r, 200, watsd_status_json(r->d));
+}
+
+static void h_pause(req *r)
+{
+	int on = !strcmp(r->path, "/pause");
+	watsd_set_paused(r->d, on, "HTTP");
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "uploads_paused", json_object_new_boolean(on));
+	reply_json(r, 200, o);
+}
+
+static void h_breaker_reset(req *r)
+{
+	wats_client_breaker_reset(r->d->client);
+	watsd_log(WATS_LOG_INFO, NULL, "circuit breaker reset by HTTP");
+	watsd_wake_uploaders(r->d);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "breaker", json_object_new_string("closed"));
+	reply_json(r, 200, o);
+}
+
+static void h_retry(req *r)
+{
+	const char *id = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "report");
+	const char *states = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "state");
+	unsigned int mask = 0;
+	if (states && *states) {
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", states);
+		char *save = NULL;
+		for (char *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+			wats_queue_state s;
+			if (wats_queue_state_parse(&s, p) != 0) {
+				reply_error(r, 400, "unknown state (queued, transferring, error, invalid, sent, "
+					    "failed)");
+				return;
+			}
+			mask |= WATS_QUEUE_MASK(s);
+		}
+	}
+	size_t n = 0;
+	if (wats_queue_retry(&n, r->d->queue, id && *id ? id : NULL, mask)) {
+		int rc = wats_error_last()->code;
+		reply_error(r, rc == WATS_ENOTFOUND ? 404 : rc == WATS_EINVAL ? 400 : 500,
+			    wats_error_last()->message);
+		return;
+	}
+	watsd_log(WATS_LOG_INFO, NULL, "http: %zu queue item%s put back for retry", n, n == 1 ? "" : "s");
+	watsd_wake_uploaders(r->d);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)n));
+	reply_json(r, 200, o);
+}
+
+typedef struct route {
+	const char *method, *path;
+	int needs_key;
+	void (*fn)(req *r);
+} route;
+
+static const route routes[] = {
+	{ "GET", "/health/live", 0, h_live },
+	{ "GET", "/health/ready", 0, h_ready },
+	{ "GET", "/status", 0, h_status },
+	{ "GET", "/metrics", 0, metrics },
+	{ "POST", "/pause", 1, h_pause },
+	{ "POST", "/resume", 1, h_pause },
+	{ "POST", "/queue/retry", 1, h_retry },
+	{ "POST", "/breaker/reset", 1, h_breaker_reset },
+};
+
+static void dispatch(req *r)
+{
+	int path_known = 0;
+	const char *allow = NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(routes[i].path, r->path))
+			continue;
+		path_known = 1;
+		int head = !strcmp(r->method, "HEAD") && !strcmp(routes[i].method, "GET");
+		if (strcmp(routes[i].method, r->method) && !head) {
+			allow = routes[i].method;
+			continue;
+		}
+		if (routes[i].needs_key && !authorized(r))
+			return;
+		routes[i].fn(r);
+		return;
+	}
+	if (path_known) {
+		r->allow = allow;
+		reply_error(r, 405, "method not allowed");
+	} else {
+		reply_error(r, 404, "not found (GET /health/live, /health/ready, /status, /metrics; "
+			    "POST /pause, /resume, /queue/retry, /breaker/reset)");
+	}
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	(void)upload_data;
+	static int first;
+	if (!*con_cls) { /* headers only: wait for the body (ignored, bounded) */
+		*con_cls = &first;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0; /* no route reads a body */
+		return MHD_YES;
+	}
+	req r = { .d = cls, .conn = conn, .method = method, .path = url };
+	dispatch(&r);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r.len, r.body,
+								    MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(r.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", r.type ? r.type : "text/plain");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r.allow)
+		MHD_add_response_header(resp, "Allow", r.allow);
+	if (r.auth_challenge)
+		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"watsd\"");
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)r.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char buf[512];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	watsd_log(WATS_LOG_WARNING, NULL, "http: %s", buf);
+}
+
+int watsd_http_start(watsd *d)
+{
+	const watsd_config *cfg = d->cfg;
+	if (!cfg->http_enabled)
+		return 0;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, cfg->http_address, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)cfg->http_port);
+	} else if (inet_pton(AF_INET6, cfg->http_address, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)cfg->http_port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		watsd_log(WATS_LOG_ERROR, NULL, "http: bad address %s", cfg->http_address);
+		return -1;
+	}
+	daemon_ = MHD_start_daemon(flags, (uint16_t)cfg->http_port, NULL, NULL, on_request, d,
+				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)8,
+				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				   MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+				   MHD_OPTION_END);
+	if (!daemon_) {
+		watsd_log(WATS_LOG_ERROR, NULL, "http: cannot listen on %s port %d (in use?); no HTTP "
+			  "endpoints", cfg->http_address, cfg->http_port);
+		return -1;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+	int port = di ? di->port : cfg->http_port;
+	snprintf(d->http_bound, sizeof(d->http_bound), strchr(cfg->http_address, ':') ? "[%s]:%d" : "%s:%d",
+		 cfg->http_address, port);
+	watsd_log(WATS_LOG_INFO, NULL, "http: listening on http://%s (/health/live, /health/ready, "
+		  "/status, /metrics)%s", d->http_bound,
+		  cfg->api_key ? "" : "; no API key: state-changing routes are refused");
+	return 0;
+}
+
+void watsd_http_stop(void)
+{
+	if (daemon_) {
+		MHD_stop_daemon(daemon_);
+		daemon_ = NULL;
+	}
+}
