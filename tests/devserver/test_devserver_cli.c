@@ -80,6 +80,31 @@ static void test_submit_stores_the_file_as_sent(void **state)
 	assert_non_null(strstr(out, "7b234dbc-3d06-4738-b176-c6d995dacb66"));
 	free(out);
 	free(err);
+
+	/* Regression: --since sends an unparenthesised "start ge 2020-01-01T00:00:00Z", alone or
+	 * joined with "and" to --pn. The report starts 2026-01-30. */
+	static const struct { const char *args[7]; int found; } since[] = {
+		{ { "report", "query", "--since", "2020-01-01", "--json" }, 1 },
+		{ { "report", "query", "--since", "2020-01-01T00:00:00", "--json" }, 1 },
+		{ { "report", "query", "--since", "2099-01-01", "--json" }, 0 },
+		{ { "report", "query", "--pn", "4494394418", "--since", "2020-01-01", "--json" }, 1 },
+		{ { "report", "query", "--since", "2026-01-31", "--pn", "4494394418", "--json" }, 0 },
+		{ { "report", "query", "--since", "7d", "--json" }, -1 },
+	};
+	for (size_t i = 0; i < sizeof(since) / sizeof(since[0]); i++) {
+		char *argv[9] = { (char *)tu_cli() };
+		for (size_t j = 0; j < 7 && since[i].args[j]; j++)
+			argv[j + 1] = (char *)since[i].args[j];
+		rc = tu_run(argv, &out, &err);
+		if (rc)
+			fail_msg("wats report query --since %s: exit %d: %s%s", since[i].args[3], rc,
+				 out, err);
+		int found = strstr(out, "7b234dbc-3d06-4738-b176-c6d995dacb66") != NULL;
+		if (since[i].found >= 0 && found != since[i].found)
+			fail_msg("case %zu: report %sfound: %s", i, found ? "" : "not ", out);
+		free(out);
+		free(err);
+	}
 }
 
 static void test_objects_made_over_http_are_seen_by_the_cli(void **state)
