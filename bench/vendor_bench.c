@@ -39,6 +39,7 @@ static const struct {
 	{ "teststand", "vendor/teststand-xml/ts-without-wats.xml", { "partNumber=P", NULL } },
 	{ "spea3030", "vendor/spea-3030/testdata_SN9871234012.csv", { "partNumber=P", NULL } },
 	{ "gr228x", "vendor/teradyne-gr228x/43420_BIO2.LOG", { NULL } },
+	{ "spectrum", "vendor/teradyne-spectrum/sample_ict_data.txt", { NULL } },
 };
 
 int main(int argc, char **argv)

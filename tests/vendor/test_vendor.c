@@ -55,9 +55,10 @@ static int teardown(void **st)
 	return 0;
 }
 
-/* Convert a fixture with converter conv ("auto" = detect); every report must validate. */
-static void convert(got *g, const char *rel, const char *conv, const char *const *params)
+/* Convert a file with converter conv ("auto" = detect); every report must validate. */
+static void convert_path(got *g, const char *path, const char *conv, const char *const *params)
 {
+	const char *rel = path;
 	/* What watsd passes from its station identity. */
 	static const char *const station[] = { "station=ICT-7", "location=Line 1", "purpose=Production", NULL };
 	if (!params)
@@ -66,7 +67,7 @@ static void convert(got *g, const char *rel, const char *conv, const char *const
 	o.converter = conv;
 	o.params = params;
 	size_t n = 0;
-	int rc = wats_convert_file(&n, reg, tu_fixture(rel), &o, keep, g);
+	int rc = wats_convert_file(&n, reg, path, &o, keep, g);
 	if (rc)
 		fail_msg("%s: %s", rel, wats_error_last()->message);
 	assert_int_equal(n, g->n);
@@ -82,6 +83,11 @@ static void convert(got *g, const char *rel, const char *conv, const char *const
 		assert_int_equal(wats_validation_errors(v), 0);
 		wats_validation_free(v);
 	}
+}
+
+static void convert(got *g, const char *rel, const char *conv, const char *const *params)
+{
+	convert_path(g, tu_fixture(rel), conv, params);
 }
 
 static void count_meas(wats_step *s, size_t *steps, size_t *meas)
@@ -293,6 +299,76 @@ static void test_gr228x(void **st)
 	got_free(&g);
 }
 
+/* ---- Teradyne Spectrum ------------------------------------------------------------------ */
+
+static const char *misc(wats_report *r, const char *desc)
+{
+	wats_node *a = wats_node_get(wats_report_node(r), "miscInfos");
+	for (wats_node *m = a ? wats_node_first(a) : NULL; m; m = wats_node_next(m))
+		if (!strcmp(wats_node_get_string(m, "description"), desc))
+			return wats_node_get_string(m, "text");
+	return "(absent)";
+}
+
+static void test_spectrum(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	convert(&g, "vendor/teradyne-spectrum/sample_ict_data.txt", "auto", NULL);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	/* (PROGRAM_NAME: "PB3187900"), (USER:  Serialnumber:1111111111), (USER:  Operator:1234567),
+	 * (USER:  STATUS: BOARD PASSED) */
+	header(r, "1111111111", "PB3187900", "1.0", 10, "1234567", "ICT-7", WATS_STATUS_PASSED);
+	/* The first STEP's (TIME: 02/09/2023 16:44:11 ), MM/dd/yyyy; EndTime 16:44:38:124. */
+	assert_int_equal(strncmp(wats_report_start(r), "2023-02-09T16:44:11", 19), 0);
+	assert_string_equal(member(wats_report_info(r), "execTime"), "27.124");
+	assert_string_equal(misc(r, "CustomerSN"), "AAAAAAAAAAA");
+	assert_string_equal(misc(r, "OrderNumber"), "222222222");
+	assert_string_equal(misc(r, "File"), "sample_ict_data.txt");
+	/* 519 PAGEs + 11 SECTION_NAMEs + 3 STEPs of several pages + root; 457 MEASVALs are numeric
+	 * measurements, the 57 pages with limits but no value pass/fail ones. */
+	counts(r, 534, 514);
+	assert_int_equal(wats_step_child_count(wats_report_root(r)), 11);
+	/* (LOLIM: (VAL: 2.24) (SCALE: n) (UNIT: O) ) (MEASVAL: (VAL: 193.4001) (SCALE: m) (UNIT: O) )
+	 * (HILIM: (VAL: 250) (SCALE: m) (UNIT: O) ): the low limit moved to milli exactly. */
+	meas_is(r, "FU1_IN", 0, "193.4001", "GELE", "2.24e-6", "250", "mO", WATS_STATUS_PASSED);
+	meas_is(r, "C1", 0, "4.6900024", "GELE", "3.64", "5.76", "nF", WATS_STATUS_PASSED);
+	/* LOWR: (HILIM: (VAL: 5) (UNIT: O) ) .. (INTC_RESULT: (STAT: PASS)(MEASVAL: (VAL: 1.4330307) */
+	meas_is(r, "L3", 0, "1.4330307", "LE", "5", NULL, "O", WATS_STATUS_PASSED);
+	meas_is(r, "SMBJ33A[V6]_REV_V_1", 0, "38.324821", "GELE", "36.7", "40.6", "V", WATS_STATUS_PASSED);
+	/* DESC and COMMENT (without "Analysis Comments:") become the report text. */
+	assert_string_equal(member(find(wats_report_root(r), "SMBJ33A[V6]_REV_V_1"), "reportText"),
+			    "TVS DIODE SMBJ33A BOTTOM 3.694 1.687 place marker.");
+	/* Discharge: a high limit and a verdict, no value. */
+	meas_is(r, "C118_DSG", 0, NULL, NULL, NULL, NULL, NULL, WATS_STATUS_PASSED);
+	/* The START step has two EXT_PROG pages: a sequence. */
+	wats_step *start = find(wats_report_root(r), "START");
+	assert_non_null(start);
+	assert_int_equal(wats_step_child_count(start), 2);
+	assert_string_equal(member(wats_step_first_child(start), "reportText"),
+			    "EXT_PROG: C:\\TP\\PB3187900\\img\\start.bat");
+	got_free(&g);
+
+	/* Two boards in one file (own sample): Latin-1 operator, a page of two values, the end
+	 * time past midnight, a failed board. */
+	const char *params[] = { "utcOffset=+01:00", "station=ICT-7", "location=Line 1",
+				 "purpose=Production", NULL };
+	convert_path(&g, tu_data("vendor/spectrum/two_boards.txt"), "spectrum", params);
+	assert_int_equal(g.n, 2);
+	header(g.r[0], "SN-A", "PB100", "1.0", 10, "J\xC3\xB8rn", "ICT-7", WATS_STATUS_FAILED);
+	header(g.r[1], "SN-B", "PB100", "1.0", 10, NULL, "ICT-7", WATS_STATUS_PASSED);
+	assert_string_equal(wats_report_start(g.r[0]), "2023-12-31T23:59:58.000+01:00");
+	assert_string_equal(member(wats_report_info(g.r[0]), "execTime"), "3.5");
+	counts(g.r[0], 5, 2);
+	counts(g.r[1], 4, 1);
+	meas_is(g.r[0], "R1 - N1", 0, "12000", "GELE", "9.5e3", "1.05e4", "O", WATS_STATUS_FAILED);
+	meas_is(g.r[0], "R1 - N1", 1, "1.5", "GELE", "1", "2", "uA", WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_status(wats_report_root(g.r[0])), WATS_STATUS_FAILED);
+	meas_is(g.r[1], "C1", 0, "-0.5", "LOG", NULL, NULL, "pF", WATS_STATUS_PASSED);
+	got_free(&g);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -303,7 +379,7 @@ static const struct {
 	{ "vendor/spea-3030/testdata_SN9871234012.csv", "spea3030" },
 	{ "vendor/teradyne-gr228x/43420_BIO2.LOG", "gr228x" },
 	/* Not ours (yet): no vendor converter may claim them. */
-	{ "vendor/teradyne-spectrum/sample_ict_data.txt", NULL },
+	{ "vendor/teradyne-spectrum/sample_ict_data.txt", "spectrum" },
 	{ "vendor/xjtag/1234_Pass.xjlog", NULL },
 	{ "vendor/xjtag/567567_Pass.xml", NULL },
 	{ "vendor/takaya/PB2939800_E_BOT.ATD", NULL },
@@ -320,7 +396,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum" };
 
 static void test_detect(void **st)
 {
@@ -373,6 +449,13 @@ static void test_errors(void **st)
 	expect_error("gr228x", "X:\\A\\B_C.obc[31-JUL-12  14:17:35\n@31-JUL-12  14:18:51 SN 1\nR1=1(0,2)R\n",
 		     "bad.txt:3: the board started at line 2 has no end");
 	expect_error("gr228x", "X:\\A\\B_C.obc[31-JUL-12  14:17:35\n", "no board");
+	expect_error("spectrum", "(PROGRAM_NAME: \"X\")\n(STEP:\n  (TYPE: RAW)\n",
+		     "bad.txt:3: the '(STEP:' of line 2 is not closed");
+	expect_error("spectrum", "(STEP:\n  (TYPE RAW))\n", "bad.txt:2:3: '(' not followed by 'KEY:'");
+	expect_error("spectrum", "(STEP: (STAT: PASS))\n)\n", "bad.txt:2:1: ')' without '('");
+	expect_error("spectrum", "(STEP: (PAGE: (PAGE_NAME: \"a\") (STAT: PASS)) (STAT: PASS))\n",
+		     "bad.txt:1: the board started at line 1 has no (USER: STATUS");
+	expect_error("spectrum", "(STEP: (SNAME: \"a)\n\n", "bad.txt:2: the quote opened on line 1");
 	expect_error("teststand", "<?xml version='1.0'?>\n<Other/>\n", "bad.txt:2");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
@@ -384,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_teststand_without_wats),
 		cmocka_unit_test(test_spea),
 		cmocka_unit_test(test_gr228x),
+		cmocka_unit_test(test_spectrum),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};

@@ -447,6 +447,8 @@ int wats_converters_new(wats_converters **out)
 	if (!rc)
 		rc = add_builtin(reg, "gr228x", "Teradyne GR228X in-circuit test log",
 				 "*.log;*.txt", wats__gr228x_detect, wats__gr228x_convert);
+	if (!rc)
+		rc = add_builtin(reg, "spectrum", "Teradyne Spectrum ICT data (several boards per file)", "*.txt;*.log;*.dat", wats__spectrum_detect, wats__spectrum_convert);
 	if (rc) {
 		wats_converters_free(reg);
 		return rc;

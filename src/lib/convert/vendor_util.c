@@ -8,6 +8,7 @@
 
 #include "convert/vendor_util.h"
 #include "convert/xmlin.h"
+#include "util/jsonnum.h"
 #include "util/timefmt.h"
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
@@ -209,6 +210,23 @@ int wats__vu_set_start_iso(wats__cctx *c, wats_report *r, const char *iso, long 
 	gmtime_r(&t, &tm);
 	return wats__vu_set_start_local(c, r, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 					tm.tm_min, tm.tm_sec, (int)(ns / 1000000)) < 0 ? 0 : 0;
+}
+
+int wats__vu_shift10(char *out, size_t size, const char *num, int shift)
+{
+	if (!wats__json_number_valid(num))
+		return -1;
+	if (!shift) {
+		int n = snprintf(out, size, "%s", num);
+		return n < 0 || (size_t)n >= size ? -1 : 0;
+	}
+	const char *e = strpbrk(num, "eE");
+	long exp = e ? strtol(e + 1, NULL, 10) : 0;
+	if (exp > 100000 || exp < -100000)
+		return -1;
+	int mlen = e ? (int)(e - num) : (int)strlen(num);
+	int n = snprintf(out, size, "%.*se%ld", mlen, num, exp + shift);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 int wats__vu_num(wats__cctx *c, wats_report *r, wats_node *obj, const char *key, const char *text,

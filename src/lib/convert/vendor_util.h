@@ -18,6 +18,8 @@ double wats__spea_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__spea_convert(const wats_converter *, wats__cctx *);
 double wats__gr228x_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__gr228x_convert(const wats_converter *, wats__cctx *);
+double wats__spectrum_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__spectrum_convert(const wats_converter *, wats__cctx *);
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
 
@@ -64,6 +66,11 @@ int wats__vu_set_start_iso(wats__cctx *c, wats_report *r, const char *iso, long 
 int wats__vu_numeric(wats__cctx *c, wats_report *r, wats_step *s, const char *name,
 		     const char *value, wats_compop op, const char *low, const char *high,
 		     const char *unit, wats_status st, long line);
+/**
+ * num (a JSON number) times 10^shift, exactly: the exponent of the text is changed ("2.24",
+ * -6 -> "2.24e-6"; "1.5E+03", 3 -> "1.5e6"). -1 when num is not a JSON number or out is small.
+ */
+int wats__vu_shift10(char *out, size_t size, const char *num, int shift);
 /** Set a number member from text (kept exactly when it is a JSON number); warn and skip if not. */
 int wats__vu_num(wats__cctx *c, wats_report *r, wats_node *obj, const char *key, const char *text,
 		 long line);
