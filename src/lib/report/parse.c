@@ -26,6 +26,12 @@ typedef struct parse_state {
 	wats_node *stack[HARD_MAX_DEPTH + 1];
 	wats_node *last[HARD_MAX_DEPTH + 1];   /* last child, for O(1) appends */
 	uint8_t ctx[HARD_MAX_DEPTH + 1];       /* object context, or element context of an array */
+	uint16_t prev_key[HARD_MAX_DEPTH + 1];  /* id + 1 of the last key read in each open object */
+	/* Reports repeat the same key order object after object (every step: id, group, stepType,
+	 * ...), so the key that followed this one last time is checked first; a hit costs one
+	 * length compare and one memcmp instead of a hash and a probe. */
+	uint16_t next_after[WATS_K__COUNT + 1]; /* by previous key id + 1 (0: first key) */
+	uint16_t first_in[32];                  /* the first key, by object context */
 	const char *key;                        /* pending member name */
 	uint16_t key_id;
 	int err;                                /* our own reason for cancelling, 0 = yajl's */
@@ -111,6 +117,7 @@ static int open_container(parse_state *p, wats_node_kind kind)
 	p->stack[p->depth] = n;
 	p->last[p->depth] = NULL;
 	p->ctx[p->depth] = ctx;
+	p->prev_key[p->depth] = 0;
 	p->depth++;
 	return 1;
 }
@@ -135,7 +142,18 @@ static int on_end(void *ctx)
 static int on_key(void *ctx, const unsigned char *s, size_t len)
 {
 	parse_state *p = ctx;
-	int id = wats__key_lookup((const char *)s, len);
+	uint16_t prev = p->prev_key[p->depth - 1];
+	uint16_t *slot = prev ? &p->next_after[prev] : &p->first_in[p->ctx[p->depth - 1] & 31];
+	uint16_t guess = *slot;
+	int id;
+	if (guess && wats__key_lens[guess - 1] == len && !memcmp(wats__key_names[guess - 1], s, len)) {
+		id = guess - 1;
+	} else {
+		id = wats__key_lookup((const char *)s, len);
+		if (id >= 0)
+			*slot = (uint16_t)(id + 1);
+	}
+	p->prev_key[p->depth - 1] = id >= 0 ? (uint16_t)(id + 1) : 0;
 	if (id < 0 && !(p->flags & WATS_PARSE_KEEP_ALIASES))
 		id = wats__ctx_alias(p->ctx[p->depth - 1], (const char *)s, len);
 	if (id >= 0) {

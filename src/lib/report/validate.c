@@ -602,14 +602,43 @@ static void check_uur(vstate *s, const wats_node *d)
 		WARN(s, "root", "uur-steps", "a repair report carries no steps; root is ignored by the server");
 }
 
+/* Whether an object has a repeated key: a bitset over the known key ids, one pass; only
+ * unknown keys (rare) are compared by text. */
+static int has_duplicates(const wats_node *obj)
+{
+	uint64_t seen[(WATS_K__COUNT + 63) / 64] = { 0 };
+	int external = 0;
+	for (const wats_node *c = obj->u.first; c; c = c->next) {
+		if (c->key_id == WATS_KEY_EXTERNAL) {
+			external++;
+			continue;
+		}
+		unsigned id = c->key_id - 1u;
+		uint64_t bit = (uint64_t)1 << (id % 64);
+		if (seen[id / 64] & bit)
+			return 1;
+		seen[id / 64] |= bit;
+	}
+	if (external < 2)
+		return 0;
+	for (const wats_node *c = obj->u.first; c; c = c->next)
+		if (c->key_id == WATS_KEY_EXTERNAL)
+			for (const wats_node *d = c->next; d; d = d->next)
+				if (d->key_id == WATS_KEY_EXTERNAL &&
+				    !strcmp(wats__node_keystr(c), wats__node_keystr(d)))
+					return 1;
+	return 0;
+}
+
 /* Duplicate keys anywhere: the last one counts, which is rarely what the writer meant. */
 static void check_duplicates(vstate *s, const wats_node *n)
 {
 	if (n->kind != WATS_NODE_OBJECT && n->kind != WATS_NODE_ARRAY)
 		return;
+	int dup = n->kind == WATS_NODE_OBJECT && has_duplicates(n);
 	size_t i = 0;
 	for (const wats_node *c = n->u.first; c; c = c->next, i++) {
-		if (n->kind == WATS_NODE_OBJECT) {
+		if (dup) {
 			for (const wats_node *d = c->next; d; d = d->next) {
 				int same = c->key_id != WATS_KEY_EXTERNAL
 						   ? c->key_id == d->key_id
