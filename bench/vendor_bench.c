@@ -40,6 +40,8 @@ static const struct {
 	{ "spea3030", "vendor/spea-3030/testdata_SN9871234012.csv", { "partNumber=P", NULL } },
 	{ "gr228x", "vendor/teradyne-gr228x/43420_BIO2.LOG", { NULL } },
 	{ "spectrum", "vendor/teradyne-spectrum/sample_ict_data.txt", { NULL } },
+	{ "xjtag", "vendor/xjtag/demonstration-hardware.xjlog", { "partNumber=P", NULL } },
+	{ "xjtag", "vendor/xjtag/567567_Pass.xml", { "partNumber=P", NULL } },
 };
 
 int main(int argc, char **argv)

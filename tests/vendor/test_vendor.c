@@ -332,7 +332,7 @@ static void test_spectrum(void **st)
 	assert_int_equal(wats_step_child_count(wats_report_root(r)), 11);
 	/* (LOLIM: (VAL: 2.24) (SCALE: n) (UNIT: O) ) (MEASVAL: (VAL: 193.4001) (SCALE: m) (UNIT: O) )
 	 * (HILIM: (VAL: 250) (SCALE: m) (UNIT: O) ): the low limit moved to milli exactly. */
-	meas_is(r, "FU1_IN", 0, "193.4001", "GELE", "2.24e-6", "250", "mO", WATS_STATUS_PASSED);
+	meas_is(r, "FU1_IN", 0, "193.4001", "GELE", "0.00000224", "250", "mO", WATS_STATUS_PASSED);
 	meas_is(r, "C1", 0, "4.6900024", "GELE", "3.64", "5.76", "nF", WATS_STATUS_PASSED);
 	/* LOWR: (HILIM: (VAL: 5) (UNIT: O) ) .. (INTC_RESULT: (STAT: PASS)(MEASVAL: (VAL: 1.4330307) */
 	meas_is(r, "L3", 0, "1.4330307", "LE", "5", NULL, "O", WATS_STATUS_PASSED);
@@ -362,10 +362,105 @@ static void test_spectrum(void **st)
 	assert_string_equal(member(wats_report_info(g.r[0]), "execTime"), "3.5");
 	counts(g.r[0], 5, 2);
 	counts(g.r[1], 4, 1);
-	meas_is(g.r[0], "R1 - N1", 0, "12000", "GELE", "9.5e3", "1.05e4", "O", WATS_STATUS_FAILED);
+	meas_is(g.r[0], "R1 - N1", 0, "12000", "GELE", "9500", "1.05e4", "O", WATS_STATUS_FAILED);
 	meas_is(g.r[0], "R1 - N1", 1, "1.5", "GELE", "1", "2", "uA", WATS_STATUS_FAILED);
 	assert_int_equal(wats_step_status(wats_report_root(g.r[0])), WATS_STATUS_FAILED);
 	meas_is(g.r[1], "C1", 0, "-0.5", "LOG", NULL, NULL, "pF", WATS_STATUS_PASSED);
+	got_free(&g);
+}
+
+/* ---- XJTAG ---------------------------------------------------------------------------------- */
+
+static size_t steps_with_status(wats_step *s, wats_status st)
+{
+	size_t n = wats_step_status(s) == st && wats_step_kind_of(s) != WATS_STEP_SEQUENCE;
+	for (wats_step *k = wats_step_first_child(s); k; k = wats_step_next(k))
+		n += steps_with_status(k, st);
+	return n;
+}
+
+static void test_xjtag(void **st)
+{
+	(void)st;
+	/* The log has no part number: the watch folder's parameters give it. */
+	const char *params[] = { "partNumber=XJ-100", "partRevision=B", "processCode=210",
+				 "sequenceName=JTAGSeq1", "sequenceVersion=1.0.0", "station=ICT-7",
+				 "location=Line 1", "purpose=Production", NULL };
+	got g = { 0 };
+	/* .xjlog = ZIP: Info.xml (<TestRunCount>1) + "Run 1.xml" (deflated). <testruninfo>
+	 * <project-description>Demonstration hardware <user>ADMINISTRATOR <serial>1234
+	 * <result>Passed; no <xjlink-name>: the station parameter. */
+	convert(&g, "vendor/xjtag/1234_Pass.xjlog", "auto", params);
+	assert_int_equal(g.n, 1);
+	header(g.r[0], "1234", "XJ-100", "B", 210, "ADMINISTRATOR", "ICT-7", WATS_STATUS_PASSED);
+	assert_string_equal(wats_report_start(g.r[0]), "2018-08-10T12:25:32.9968057Z");
+	assert_string_equal(member(wats_report_info(g.r[0]), "comment"), "Demonstration hardware");
+	assert_string_equal(misc(g.r[0], "XJLink serial"), "12164");
+	/* 12 testgroups, 19 testfunctions (19 <result value=..>) */
+	counts(g.r[0], 32, 19);
+	got_free(&g);
+
+	convert(&g, "vendor/xjtag/55804022_Pass.xjlog", "xjtag", params);
+	assert_int_equal(g.n, 1);
+	header(g.r[0], "55804022", "XJ-100", "B", 210, "lumi", "ICT-7", WATS_STATUS_PASSED);
+	assert_string_equal(wats_report_start(g.r[0]), "2019-06-20T11:55:57.4460362Z");
+	assert_string_equal(member(wats_report_info(g.r[0]), "comment"), "FireBird Quad CXP-6 PCB03B");
+	counts(g.r[0], 54, 35);
+	/* <testfunction name="U56.TEST"> .. "5V PSU (U37) = 5091 mV." in its text output */
+	wats_step *u56 = find(wats_report_root(g.r[0]), "U56.TEST");
+	assert_non_null(u56);
+	assert_non_null(strstr(member(u56, "reportText"), "5V PSU (U37) = 5091 mV."));
+	meas_is(g.r[0], "U56.TEST", 0, NULL, NULL, NULL, NULL, NULL, WATS_STATUS_PASSED);
+	got_free(&g);
+
+	/* The same run zipped and as XJTAG XML give the same report. */
+	for (int k = 0; k < 2; k++) {
+		convert(&g, k ? "vendor/xjtag/567567_Pass.xml" : "vendor/xjtag/567567_Pass.xjlog", "auto",
+			params);
+		assert_int_equal(g.n, 1);
+		wats_report *r = g.r[0];
+		/* <xjlink-name /> is empty: the station parameter. */
+		header(r, "567567", "XJ-100", "B", 210, "ADMINISTRATOR", "ICT-7", WATS_STATUS_PASSED);
+		assert_string_equal(wats_report_start(r), "2020-06-17T13:29:24.2586780Z");
+		/* <time-taken>47960</time-taken> ms, <time-taken>4231</time-taken> */
+		assert_string_equal(member(wats_report_info(r), "execTime"), "47.960");
+		counts(r, 38, 22);
+		wats_step *ns = find(wats_report_root(r), "NEW_SERIAL_NUMBER");
+		assert_non_null(ns);
+		assert_string_equal(member(ns, "totTime"), "4.231");
+		assert_non_null(strstr(member(ns, "reportText"), "Voltage read: 3271 mV - within tolerance."));
+		assert_string_equal(misc(r, "XJTAG version"), "3.10.0.0");
+		got_free(&g);
+	}
+
+	/* Six runs in one archive (Info.xml <TestRunCount>6</TestRunCount>). */
+	convert(&g, "vendor/xjtag/demonstration-hardware.xjlog", "auto", params);
+	assert_int_equal(g.n, 6);
+	static const char *const sns[6] = { "10001", "1002", "10004", "10003", "10006", "10005" };
+	static const char *const links[6] = { "OriginalXJLink", "XJLink2", "OriginalXJLink", "XJLink2",
+					      "OriginalXJLink", "XJLink2" };
+	static const wats_status res[6] = { WATS_STATUS_FAILED, WATS_STATUS_PASSED, WATS_STATUS_FAILED,
+					    WATS_STATUS_FAILED, WATS_STATUS_FAILED, WATS_STATUS_PASSED };
+	for (int i = 0; i < 6; i++) {
+		header(g.r[i], sns[i], "XJ-100", "B", 210, "a", links[i], res[i]);
+		counts(g.r[i], i ? 25 : 5, i ? 14 : 2);
+	}
+	assert_string_equal(wats_report_start(g.r[0]), "2019-10-28T13:52:10.8594008Z");
+	/* Run 1: <testfunction name="CheckChain"> .. <result value="Failed" /> */
+	meas_is(g.r[0], "CheckChain", 0, NULL, NULL, NULL, NULL, NULL, WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_status(find(wats_report_root(g.r[0]), "Check Chain")), WATS_STATUS_FAILED);
+	assert_non_null(strstr(member(find(wats_report_root(g.r[0]), "CheckChain"), "reportText"),
+			       "CHECKCHAIN: Failed to count the number of devices"));
+	/* Run 3: D2.Test failed ("LED D2 FAILED."), CONNTEST failed. */
+	assert_int_equal(steps_with_status(wats_report_root(g.r[2]), WATS_STATUS_FAILED), 2);
+	meas_is(g.r[2], "D2.Test", 0, NULL, NULL, NULL, NULL, NULL, WATS_STATUS_FAILED);
+	assert_int_equal(steps_with_status(wats_report_root(g.r[3]), WATS_STATUS_FAILED), 1);
+	assert_int_equal(steps_with_status(wats_report_root(g.r[1]), WATS_STATUS_FAILED), 0);
+	got_free(&g);
+
+	/* Without parameters: no part number anywhere, "Unknown" (warned). */
+	convert(&g, "vendor/xjtag/567567_Pass.xml", "xjtag", NULL);
+	assert_string_equal(wats_report_pn(g.r[0]), "Unknown");
 	got_free(&g);
 }
 
@@ -380,8 +475,11 @@ static const struct {
 	{ "vendor/teradyne-gr228x/43420_BIO2.LOG", "gr228x" },
 	/* Not ours (yet): no vendor converter may claim them. */
 	{ "vendor/teradyne-spectrum/sample_ict_data.txt", "spectrum" },
-	{ "vendor/xjtag/1234_Pass.xjlog", NULL },
-	{ "vendor/xjtag/567567_Pass.xml", NULL },
+	{ "vendor/xjtag/1234_Pass.xjlog", "xjtag" },
+	{ "vendor/xjtag/55804022_Pass.xjlog", "xjtag" },
+	{ "vendor/xjtag/567567_Pass.xjlog", "xjtag" },
+	{ "vendor/xjtag/demonstration-hardware.xjlog", "xjtag" },
+	{ "vendor/xjtag/567567_Pass.xml", "xjtag" },
 	{ "vendor/takaya/PB2939800_E_BOT.ATD", NULL },
 	{ "vendor/takaya/APT94xx_12345-SN0001.ATD", NULL },
 	{ "vendor/saki-aoi/SAKI-testdata.xml", NULL },
@@ -396,7 +494,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag" };
 
 static void test_detect(void **st)
 {
@@ -456,6 +554,26 @@ static void test_errors(void **st)
 	expect_error("spectrum", "(STEP: (PAGE: (PAGE_NAME: \"a\") (STAT: PASS)) (STAT: PASS))\n",
 		     "bad.txt:1: the board started at line 1 has no (USER: STATUS");
 	expect_error("spectrum", "(STEP: (SNAME: \"a)\n\n", "bad.txt:2: the quote opened on line 1");
+	expect_error("xjtag", "<?xml version='1.0'?>\n<other/>\n",
+		     "bad.txt:2: root element <other> is not an XJTAG <testrun>");
+	expect_error("xjtag", "<?xml version='1.0'?>\n<testrun datetime='x'>\n</testrun>\n",
+		     "bad.txt:2: <testrun> without <testruninfo>");
+	expect_error("xjtag", "<?xml version='1.0'?>\n<testrun>\n<testgroup>\n", "bad.txt:4");
+	/* A truncated archive, and one whose deflate data is damaged. */
+	size_t zl;
+	char *zip = tu_read(tu_fixture("vendor/xjtag/demonstration-hardware.xjlog"), &zl);
+	assert_non_null(zip);
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "xjtag";
+	got g = { 0 };
+	assert_int_equal(wats_convert_buffer(NULL, reg, "x.xjlog", zip, zl / 2, &o, keep, &g), WATS_EPARSE);
+	assert_non_null(strstr(wats_error_last()->message, "x.xjlog: not a complete ZIP archive"));
+	for (size_t i = 200; i < 1200; i++)
+		zip[i] ^= 0x55;
+	assert_int_equal(wats_convert_buffer(NULL, reg, "x.xjlog", zip, zl, &o, keep, &g), WATS_EPARSE);
+	assert_non_null(strstr(wats_error_last()->message, "Run 1.xml"));
+	got_free(&g);
+	free(zip);
 	expect_error("teststand", "<?xml version='1.0'?>\n<Other/>\n", "bad.txt:2");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
@@ -468,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_spea),
 		cmocka_unit_test(test_gr228x),
 		cmocka_unit_test(test_spectrum),
+		cmocka_unit_test(test_xjtag),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};

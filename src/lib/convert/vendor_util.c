@@ -216,11 +216,61 @@ int wats__vu_shift10(char *out, size_t size, const char *num, int shift)
 {
 	if (!wats__json_number_valid(num))
 		return -1;
+	const char *e = strpbrk(num, "eE");
+	if (!e && shift >= -24 && shift <= 24 && strlen(num) < 64) {
+		/* Plain decimal: move the point ("47960", -3 -> "47.960"; "2.24", -6 -> "0.00000224"). */
+		char digits[128], res[160];
+		const char *p = num;
+		size_t nd = 0, k = 0;
+		int neg = *p == '-';
+		p += neg;
+		long point = -1;
+		for (; *p; p++) {
+			if (*p == '.')
+				point = (long)nd;
+			else
+				digits[nd++] = *p;
+		}
+		if (point < 0)
+			point = (long)nd;
+		point += shift;
+		if (neg)
+			res[k++] = '-';
+		size_t start = k;
+		if (point <= 0) {
+			res[k++] = '0';
+			res[k++] = '.';
+			for (long z = 0; z < -point; z++)
+				res[k++] = '0';
+			memcpy(res + k, digits, nd);
+			k += nd;
+		} else if ((size_t)point >= nd) {
+			memcpy(res + k, digits, nd);
+			k += nd;
+			for (size_t z = nd; z < (size_t)point; z++)
+				res[k++] = '0';
+		} else {
+			memcpy(res + k, digits, (size_t)point);
+			k += (size_t)point;
+			res[k++] = '.';
+			memcpy(res + k, digits + point, nd - (size_t)point);
+			k += nd - (size_t)point;
+		}
+		res[k] = '\0';
+		/* No leading zeros before the point (JSON), one "0" kept. */
+		size_t lz = 0;
+		while (res[start + lz] == '0' && res[start + lz + 1] && res[start + lz + 1] != '.')
+			lz++;
+		memmove(res + start, res + start + lz, k - start - lz + 1);
+		if (strlen(res) >= size)
+			return -1;
+		memcpy(out, res, strlen(res) + 1);
+		return 0;
+	}
 	if (!shift) {
 		int n = snprintf(out, size, "%s", num);
 		return n < 0 || (size_t)n >= size ? -1 : 0;
 	}
-	const char *e = strpbrk(num, "eE");
 	long exp = e ? strtol(e + 1, NULL, 10) : 0;
 	if (exp > 100000 || exp < -100000)
 		return -1;

@@ -20,6 +20,8 @@ double wats__gr228x_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__gr228x_convert(const wats_converter *, wats__cctx *);
 double wats__spectrum_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__spectrum_convert(const wats_converter *, wats__cctx *);
+double wats__xjtag_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__xjtag_convert(const wats_converter *, wats__cctx *);
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
 
@@ -41,6 +43,18 @@ vu_node *wats__vu_child(const vu_node *n, const char *name);
 vu_node *wats__vu_next_same(const vu_node *n);
 /** Attribute value, or NULL. */
 const char *wats__vu_attr(const vu_node *n, const char *name);
+
+/* ---- ZIP archives (vendor_zip.c) ----------------------------------------------------------- */
+
+/** Whether data starts like a ZIP archive (a local file header). */
+int wats__vu_is_zip(const unsigned char *data, size_t len);
+/**
+ * Extract member (exact name) of the archive zip[0..len): stored or deflated, at most max bytes.
+ * 1 with *out (malloc'ed, free(); NULL when empty) and *outlen; 0 when there is no such member;
+ * -1 damaged or unsupported (*msg says why), -2 over max, -3 out of memory.
+ */
+int wats__vu_zip_read(const char **msg, unsigned char **out, size_t *outlen, const unsigned char *zip,
+		      size_t len, const char *member, size_t max);
 
 /* ---- text -------------------------------------------------------------------------------- */
 
@@ -67,8 +81,9 @@ int wats__vu_numeric(wats__cctx *c, wats_report *r, wats_step *s, const char *na
 		     const char *value, wats_compop op, const char *low, const char *high,
 		     const char *unit, wats_status st, long line);
 /**
- * num (a JSON number) times 10^shift, exactly: the exponent of the text is changed ("2.24",
- * -6 -> "2.24e-6"; "1.5E+03", 3 -> "1.5e6"). -1 when num is not a JSON number or out is small.
+ * num (a JSON number) times 10^shift, exactly, as text: a plain decimal has its point moved
+ * ("47960", -3 -> "47.960"; "2.24", -6 -> "0.00000224"), a number with an exponent its exponent
+ * changed ("1.5E+03", 3 -> "1.5e6"). -1 when num is not a JSON number or out is too small.
  */
 int wats__vu_shift10(char *out, size_t size, const char *num, int shift);
 /** Set a number member from text (kept exactly when it is a JSON number); warn and skip if not. */
