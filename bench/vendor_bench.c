@@ -42,6 +42,8 @@ static const struct {
 	{ "spectrum", "vendor/teradyne-spectrum/sample_ict_data.txt", { NULL } },
 	{ "xjtag", "vendor/xjtag/demonstration-hardware.xjlog", { "partNumber=P", NULL } },
 	{ "xjtag", "vendor/xjtag/567567_Pass.xml", { "partNumber=P", NULL } },
+	{ "takaya", "vendor/takaya/PB2939800_E_BOT.ATD", { NULL } },
+	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL } },
 };
 
 int main(int argc, char **argv)

@@ -464,6 +464,65 @@ static void test_xjtag(void **st)
 	got_free(&g);
 }
 
+/* ---- Takaya ATD ------------------------------------------------------------------------------ */
+
+static void test_takaya(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	/* A panel of four boards (* GROUP No.1 .. No.4), 76 test lines each. */
+	convert(&g, "vendor/takaya/PB2939800_E_BOT.ATD", "auto", NULL);
+	assert_int_equal(g.n, 4);
+	static const char *const sns[4] = { "0610982638", "0610982639", "0610982637", "0610982636" };
+	for (int i = 0; i < 4; i++) {
+		/* Model:PB2939800_E_BOT.SWX, Test ID :TAK4, * PASS * */
+		header(g.r[i], sns[i], "PB2939800_E_BOT.SWX", "1.0", 10, NULL, "TAK4", WATS_STATUS_PASSED);
+		/* DATE 20/4/2023 13:02:39 (d/M/yyyy), Test time:73 s */
+		assert_int_equal(strncmp(wats_report_start(g.r[i]), "2023-04-20T13:02:39", 19), 0);
+		assert_string_equal(member(wats_report_info(g.r[i]), "execTime"), "73");
+		/* 76 lines: 75 tests with a value, one jumped (JP) "After-correct." line */
+		counts(g.r[i], 77, 75);
+	}
+	wats_report *r = g.r[0];
+	/* 01 000002 U1 .. P3V3 .. GND .. PASS D 0.532 0.532 V D 0.536 0.536 V .. +10% -10% .. ** */
+	meas_is(r, "U1_P3V3_GND", 0, "0.536", "GELE", "0.4788", "0.5852", "V", WATS_STATUS_PASSED);
+	/* C34* 34.9 nF reference, 32.6 nF measured */
+	meas_is(r, "C34*_CHASSIS_GND", 0, "32.6", "GELE", "31.41", "38.39", "nF", WATS_STATUS_PASSED);
+	/* OP: an open test, GT 100 */
+	meas_is(r, "U8_NetQ4_4_NetQ4_1", 0, "409.5", "GT", "100", NULL, "O", WATS_STATUS_PASSED);
+	assert_string_equal(member(find(wats_report_root(r), "U1_P3V3_GND"), "totTime"), "0.0010");
+	assert_int_equal(wats_step_status(find(wats_report_root(r), "After-correct._*_*")), WATS_STATUS_SKIPPED);
+	/* U11 4-GP on board 1 measured twice (1.172 then 1.138 V): the last one counts. */
+	wats_step *u11 = NULL;
+	for (wats_step *k = wats_step_first_child(wats_report_root(g.r[1])); k; k = wats_step_next(k))
+		if (!strcmp(wats_step_name(k), "U11_POW_RETURN_GND") &&
+		    strstr(member(k, "reportText"), "first measurement"))
+			u11 = k;
+	assert_non_null(u11);
+	assert_string_equal(member(wats_step_meas_at(u11, 0), "value"), "1.138");
+	got_free(&g);
+
+	/* APT94xx: DATE yy, quoted fields, "Serial No.:12345 - SN0001 (FP1 - OP01)",
+	 * Model:DEMO-PCB-A_V1.SW01; steps grouped by component type. */
+	const char *params[] = { "station=ICT-7", "location=Line 1", "purpose=Production", NULL };
+	convert(&g, "vendor/takaya/APT94xx_12345-SN0001.ATD", "auto", params);
+	assert_int_equal(g.n, 1);
+	r = g.r[0];
+	header(r, "SN0001", "DEMO-PCB-A", "V1.SW01", 10, "FP1", "ICT-7", WATS_STATUS_PASSED);
+	assert_string_equal(member(wats_report_info(r), "batchSN"), "12345");
+	assert_string_equal(misc(r, "Operator 2"), "OP01");
+	assert_int_equal(strncmp(wats_report_start(r), "2024-01-01T08:00:00", 19), 0);
+	/* 875 test lines: 865 with a value, 10 jumped; 6 component-type sequences */
+	counts(r, 1 + 6 + 875, 865);
+	/* 000009 "R173" "10KO" "RES-10K-EX" 489 491 "10.00 KO " " 9.65 KO " .. +5% -5% "PASS" .. "**" */
+	meas_is(r, "R173_RES-10K-EX", 0, "9.65", "GELE", "9.5", "10.5", "KO", WATS_STATUS_PASSED);
+	/* 000782 R386: measured 8.89 then 7.91 KO */
+	meas_is(r, "R386_RES-10K-EX", 0, "7.91", "GELE", "7.714", "8.526", "KO", WATS_STATUS_PASSED);
+	assert_non_null(find(wats_report_root(r), "ISH"));
+	assert_int_equal(wats_step_status(find(wats_report_root(r), "ISH62_582-583")), WATS_STATUS_SKIPPED);
+	got_free(&g);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -480,8 +539,8 @@ static const struct {
 	{ "vendor/xjtag/567567_Pass.xjlog", "xjtag" },
 	{ "vendor/xjtag/demonstration-hardware.xjlog", "xjtag" },
 	{ "vendor/xjtag/567567_Pass.xml", "xjtag" },
-	{ "vendor/takaya/PB2939800_E_BOT.ATD", NULL },
-	{ "vendor/takaya/APT94xx_12345-SN0001.ATD", NULL },
+	{ "vendor/takaya/PB2939800_E_BOT.ATD", "takaya" },
+	{ "vendor/takaya/APT94xx_12345-SN0001.ATD", "takaya" },
 	{ "vendor/saki-aoi/SAKI-testdata.xml", NULL },
 	{ "vendor/sigmaquest/testdata_SN651658.xml", NULL },
 	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", NULL },
@@ -494,7 +553,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya" };
 
 static void test_detect(void **st)
 {
@@ -574,6 +633,15 @@ static void test_errors(void **st)
 	assert_non_null(strstr(wats_error_last()->message, "Run 1.xml"));
 	got_free(&g);
 	free(zip);
+	expect_error("takaya", "@\nModel:X\nDATE 1/2/2023 10:00:00\n@\n* GROUP No.1 *\n* PASS *\n"
+		     "Serial No.:1\n01\t000001\tR1\n", "bad.txt:8: test line with 3 tab-separated fields");
+	expect_error("takaya", "@\nModel:X\n@\n01\t000001\tR1\n", "bad.txt:4:1: test line before");
+	expect_error("takaya", "@\nModel:X\n@\n* GROUP No.1 *\nSerial No.:1\n",
+		     "bad.txt:5: the board of line 4 has no closing '@'");
+	expect_error("takaya", "@\nModel:X\n@\n* GROUP No.1 *\n@\n", "bad.txt:4: the board of line 4 "
+		     "has no 'Serial No.:'");
+	expect_error("takaya", "@\nModel:X\nDATE 01/01/24 08:00:00\n@\n* GROUP No.1 *\nSerial No.:1\n"
+		     "000001 \"R1 \" \"x\n", "bad.txt:7:");
 	expect_error("teststand", "<?xml version='1.0'?>\n<Other/>\n", "bad.txt:2");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
@@ -587,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_gr228x),
 		cmocka_unit_test(test_spectrum),
 		cmocka_unit_test(test_xjtag),
+		cmocka_unit_test(test_takaya),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};

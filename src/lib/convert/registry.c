@@ -451,6 +451,8 @@ int wats_converters_new(wats_converters **out)
 		rc = add_builtin(reg, "spectrum", "Teradyne Spectrum ICT data (several boards per file)", "*.txt;*.log;*.dat", wats__spectrum_detect, wats__spectrum_convert);
 	if (!rc)
 		rc = add_builtin(reg, "xjtag", "XJTAG boundary-scan log (.xjlog archive or XJTAG XML)", "*.xjlog;*.xml", wats__xjtag_detect, wats__xjtag_convert);
+	if (!rc)
+		rc = add_builtin(reg, "takaya", "Takaya flying-probe ATD (panels, APT94xx)", "*.atd;*.txt", wats__takaya_detect, wats__takaya_convert);
 	if (rc) {
 		wats_converters_free(reg);
 		return rc;

@@ -22,6 +22,8 @@ double wats__spectrum_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__spectrum_convert(const wats_converter *, wats__cctx *);
 double wats__xjtag_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__xjtag_convert(const wats_converter *, wats__cctx *);
+double wats__takaya_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__takaya_convert(const wats_converter *, wats__cctx *);
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
 
