@@ -2,7 +2,7 @@
  * Vendor converter throughput: each fixture of ../shared/fixtures/vendor converted from memory
  * repeatedly (one core, reports written as WSJF and freed in the callback, as `wats convert`
  * does) until about `seconds` have passed; MB/s of input and reports/s.
- * Usage: vendor_bench FIXTURES_DIR [seconds per file, default 1]
+ * Usage: vendor_bench FIXTURES_DIR [seconds per file, default 1] [converter: only its files]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +44,7 @@ static const struct {
 	{ "xjtag", "vendor/xjtag/567567_Pass.xml", { "partNumber=P", NULL } },
 	{ "takaya", "vendor/takaya/PB2939800_E_BOT.ATD", { NULL } },
 	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL } },
+	{ "saki", "vendor/saki-aoi/SAKI-testdata.xml", { NULL } },
 };
 
 int main(int argc, char **argv)
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 		return 1;
 	printf("%-10s %-44s %9s %9s %10s\n", "converter", "file", "KB", "MB/s", "reports/s");
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (argc > 3 && strcmp(argv[3], files[i].conv))
+			continue;
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", argv[1], files[i].file);
 		FILE *f = fopen(path, "rb");

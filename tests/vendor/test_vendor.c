@@ -523,6 +523,55 @@ static void test_takaya(void **st)
 	got_free(&g);
 }
 
+/* ---- Saki AOI XML ---------------------------------------------------------------------------- */
+
+static void test_saki(void **st)
+{
+	(void)st;
+	const char *params[] = { "utcOffset=+01:00", "station=AOI-2", "location=Line 1",
+				 "purpose=Production", NULL };
+	got g = { 0 };
+	/* <Panel barcode="SN123456789" result="failed" startDate="01/10/2024" startTime="08:59:14"
+	 * side="PN1" operator="Operator"> <Program name="Test Sequence" ver="" /> */
+	convert(&g, "vendor/saki-aoi/SAKI-testdata.xml", "auto", params);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	header(r, "SN123456789", "PN1", "1.0", 10, "Operator", "AOI-2", WATS_STATUS_FAILED);
+	/* MM/dd/yyyy: 10 January */
+	assert_string_equal(wats_report_start(r), "2024-01-10T08:59:14.000+01:00");
+	/* 3 images; image 1 has FalseCalls (23) and Failed (6), images 2 and 3 FalseCalls (2, 3):
+	 * root + 3 + 4 sequences + 34 references, one string measurement each. */
+	counts(r, 1 + 3 + 4 + 34, 34);
+	wats_step *root = wats_report_root(r);
+	assert_int_equal(wats_step_child_count(root), 3);
+	assert_string_equal(wats_node_get_string(wats_node_get(root, "seqCall"), "name"), "Test Sequence");
+	wats_step *img1 = find(root, "Image 1");
+	assert_non_null(img1);
+	assert_int_equal(wats_step_status(img1), WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_status(find(root, "Image 2")), WATS_STATUS_PASSED);
+	wats_step *failed = find(img1, "Failed");
+	assert_non_null(failed);
+	assert_int_equal(wats_step_child_count(failed), 6);
+	assert_int_equal(wats_step_status(failed), WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_child_count(find(img1, "False Calls")), 23);
+	/* First FalseCalls reference: R1165 partNumber="4123456" package="4123456_R0603" */
+	meas_is(r, "R1165", 0, "4123456", "LOG", NULL, NULL, NULL, WATS_STATUS_PASSED);
+	assert_string_equal(member(find(root, "R1165"), "reportText"),
+			    "Package: 4123456_R0603\nDescription: Description text");
+	/* Failed: <Reference designator="M103" partNumber="4326532" package="4326532_SOT32" */
+	wats_step *m103 = wats_step_first_child(failed);
+	for (; m103 && strcmp(wats_step_name(m103), "M103"); m103 = wats_step_next(m103))
+		;
+	assert_non_null(m103);
+	assert_int_equal(wats_step_status(m103), WATS_STATUS_FAILED);
+	assert_string_equal(member(wats_step_meas_at(m103, 0), "value"), "4326532");
+	assert_int_equal(wats_meas_status(wats_step_meas_at(m103, 0)), WATS_STATUS_FAILED);
+	/* Image 3: IC1101 partNumber="4326101" */
+	meas_is(r, "IC1101", 0, "4326101", "LOG", NULL, NULL, NULL, WATS_STATUS_PASSED);
+	assert_int_equal(wats_step_status(root), WATS_STATUS_FAILED);
+	got_free(&g);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -541,7 +590,7 @@ static const struct {
 	{ "vendor/xjtag/567567_Pass.xml", "xjtag" },
 	{ "vendor/takaya/PB2939800_E_BOT.ATD", "takaya" },
 	{ "vendor/takaya/APT94xx_12345-SN0001.ATD", "takaya" },
-	{ "vendor/saki-aoi/SAKI-testdata.xml", NULL },
+	{ "vendor/saki-aoi/SAKI-testdata.xml", "saki" },
 	{ "vendor/sigmaquest/testdata_SN651658.xml", NULL },
 	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", NULL },
 	{ "vendor/listen-soundcheck/eu-data-logging.txt", NULL },
@@ -553,7 +602,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki" };
 
 static void test_detect(void **st)
 {
@@ -643,6 +692,11 @@ static void test_errors(void **st)
 	expect_error("takaya", "@\nModel:X\nDATE 01/01/24 08:00:00\n@\n* GROUP No.1 *\nSerial No.:1\n"
 		     "000001 \"R1 \" \"x\n", "bad.txt:7:");
 	expect_error("teststand", "<?xml version='1.0'?>\n<Other/>\n", "bad.txt:2");
+	expect_error("saki", "<?xml version='1.0'?>\n<Other/>\n",
+		     "bad.txt:2: root element <Other> is not a Saki <Panel>");
+	expect_error("saki", "<Panel barcode='1'\n startDate='2024-01-10' startTime='08:00:00'>\n</Panel>\n",
+		     "bad.txt:1: <Panel> startDate '2024-01-10' is not MM/dd/yyyy");
+	expect_error("saki", "<Panel barcode='1' startDate='01/10/2024'>\n<Image id='1'>\n", "bad.txt:3");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
 
@@ -656,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_spectrum),
 		cmocka_unit_test(test_xjtag),
 		cmocka_unit_test(test_takaya),
+		cmocka_unit_test(test_saki),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};

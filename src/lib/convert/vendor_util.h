@@ -24,6 +24,8 @@ double wats__xjtag_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__xjtag_convert(const wats_converter *, wats__cctx *);
 double wats__takaya_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__takaya_convert(const wats_converter *, wats__cctx *);
+double wats__saki_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__saki_convert(const wats_converter *, wats__cctx *);
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
 
