@@ -32,6 +32,25 @@ else
 	echo "bench: wats-devserver skipped (needs wrk and the wats-devserver build)"
 fi
 
+# ---- converters (WSXF, WSTF, CSV on generated inputs) ----
+if [ -x "$build/bench/convert_bench" ] && [ -f "$fixture" ]; then
+	"$build/bench/convert_bench" "${WATS_BENCH_CONVERT_MB:-64}"
+else
+	echo "bench: converters skipped (needs convert_bench and the fixture)"
+fi
+
+# ---- queue (SQLite, fsync per enqueue) ----
+if [ -x "$build/bench/queue_bench" ]; then
+	qdir=$(mktemp -d)
+	"$build/bench/queue_bench" "$qdir" "${WATS_BENCH_QUEUE_N:-5000}"
+	rm -rf "$qdir"
+fi
+
+# ---- watsd end to end (files dropped -> uploaded to wats-devserver) ----
+if [ -x "$build/src/watsd/watsd" ] && [ -x "$build/src/devserver/wats-devserver" ]; then
+	"$here/bench/watsd_bench.sh" "$build" "${WATS_BENCH_WATSD_N:-2000}"
+fi
+
 # ---- vendor converters ----
 if [ -x "$build/bench/vendor_bench" ] && [ -d "$here/../shared/fixtures/vendor" ]; then
 	"$build/bench/vendor_bench" "$here/../shared/fixtures" "${WATS_BENCH_SECONDS:-2}"
