@@ -45,6 +45,7 @@ static const struct {
 	{ "takaya", "vendor/takaya/PB2939800_E_BOT.ATD", { NULL } },
 	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL } },
 	{ "saki", "vendor/saki-aoi/SAKI-testdata.xml", { NULL } },
+	{ "sigmaquest", "vendor/sigmaquest/testdata_SN651658.xml", { NULL } },
 };
 
 int main(int argc, char **argv)

@@ -572,6 +572,101 @@ static void test_saki(void **st)
 	got_free(&g);
 }
 
+/* ---- SigmaSure (SigmaQuest) XML ------------------------------------------------------------ */
+
+static void test_sigmaquest(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	/* <UnitReport start-time="2024-12-11T10:19:25+00:00" end-time="2024-12-11T14:47:47+00:00">
+	 * <Station name="&lt;No Station>"/> <Operator name="OP2"/> <Product part-no="1564678564"
+	 * serial-no="SN651658"/>, the outer <TestRun name="OP2" .. grade="FAIL"> */
+	convert(&g, "vendor/sigmaquest/testdata_SN651658.xml", "auto", NULL);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	header(r, "SN651658", "1564678564", "1.0", 10, "OP2", "<No Station>", WATS_STATUS_FAILED);
+	assert_string_equal(wats_report_start(r), "2024-12-11T10:19:25+00:00");
+	/* 10:19:25 .. 14:47:47 */
+	assert_string_equal(member(wats_report_info(r), "execTime"), "16102");
+	wats_step *root = wats_report_root(r);
+	assert_string_equal(wats_node_get_string(wats_node_get(root, "seqCall"), "name"), "OP2");
+	/* 55 TestRuns, one step each (the outer one is the root); 175 ValueDoubles, and a pass/fail
+	 * measurement for each of the 19 TestRuns without values or TestRuns inside. */
+	counts(r, 55, 175 + 19);
+	assert_int_equal(wats_step_status(root), WATS_STATUS_FAILED);
+	/* <ValueDouble name="Collision Pressure" lsl="0.0035000" usl="0.0040000">0.0039323 */
+	meas_is(r, "Gas Inlet Manifold", 0, "0.0039323", "GELE", "0.0035000", "0.0040000", NULL,
+		WATS_STATUS_PASSED);
+	/* Two values: a multiple numeric step, measurements named as the values. */
+	wats_step *rf = find(root, "Align RF Generator");
+	assert_non_null(rf);
+	assert_string_equal(wats_step_type(rf), "ET_MNLT");
+	assert_string_equal(wats_meas_name(wats_step_meas_at(rf, 1)), "MS2 value");
+	meas_is(r, "Align RF Generator", 1, "-3.2405", "GELE", "0", "-2.4000", NULL, WATS_STATUS_PASSED);
+	/* lsl="2.19e+11" usl="0" 5.4601e+13: exponents kept as written */
+	meas_is(r, "Basic Beam - Positive", 0, "5.4601e+13", "GELE", "2.19e+11", "0", NULL,
+		WATS_STATUS_PASSED);
+	/* grade="FAIL" on "Low Mass Resolution", PENDING -> Error on "High Mass Resolution" with a
+	 * "null" value (no value, limits of a LOG measurement left out). */
+	wats_step *ms2 = find(root, "MS2 POSITIVE MODE QUAD TUNING AND TESTING");
+	assert_int_equal(wats_step_status(ms2), WATS_STATUS_FAILED);
+	wats_step *lmr = find(ms2, "Low Mass Resolution");
+	assert_int_equal(wats_step_status(lmr), WATS_STATUS_FAILED);
+	/* <ValueDouble name="pos DCneg FWHH" lsl="0" usl="0">0 in a FAIL TestRun */
+	assert_string_equal(member(wats_step_meas_at(lmr, 0), "value"), "0");
+	assert_int_equal(wats_meas_status(wats_step_meas_at(lmr, 0)), WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_status(find(root, "Low Mass Resolution")), WATS_STATUS_PASSED);
+	wats_step *hmr = find(ms2, "High Mass Resolution");
+	assert_int_equal(wats_step_status(hmr), WATS_STATUS_ERROR);
+	wats_meas *nul = wats_step_meas_at(hmr, 1);
+	assert_string_equal(wats_meas_name(nul), "pos DCneg Valley Percent");
+	assert_string_equal(member(nul, "value"), "(other)");
+	/* A leaf TestRun: a pass/fail step with its grade, its attachment name in the text. */
+	meas_is(r, "Vacuum Check", 0, NULL, NULL, NULL, NULL, NULL, WATS_STATUS_PASSED);
+	assert_non_null(strstr(member(find(root, "Vacuum Check"), "reportText"),
+			       "DHR: //OP2_TestResults/Analyser_Lid/SN651658/PreTest/VacuumCheck/"));
+	assert_string_equal(member(find(root, "Vacuum Check"), "totTime"), "123.0");
+	assert_string_equal(wats_step_type(find(root, "MANUFACTURING PRE-TEST")), "SequenceCall");
+	got_free(&g);
+
+	/* Own sample (ISO-8859-1): station properties, a sub unit, decimal commas, a Comparison
+	 * property, strings, booleans, SetUp, Error. */
+	const char *params[] = { "station=ICT-7", "processCode=40", "purpose=Production", NULL };
+	convert_path(&g, tu_data("vendor/sigmaquest/features.xml"), "auto", params);
+	assert_int_equal(g.n, 1);
+	r = g.r[0];
+	root = wats_report_root(r);
+	header(r, "S-1", "PN-77", "C", 40, "J\xC3\xB8rn", "ST-9", WATS_STATUS_PASSED);
+	assert_string_equal(wats_report_location(r), "Hall B");
+	assert_string_equal(wats_node_get_string(wats_node_get(root, "seqCall"), "version"), "4.2.1");
+	assert_string_equal(misc(r, "Rack"), "R7");
+	assert_string_equal(misc(r, "Lot"), "L9");
+	assert_string_equal(misc(r, "Mode"), "P");
+	assert_string_equal(misc(r, "Test Software"), "(absent)");
+	wats_node *subs = wats_node_get(wats_report_node(r), "subUnits");
+	assert_int_equal(wats_node_count(subs), 1);
+	assert_string_equal(wats_node_get_string(wats_node_first(subs), "sn"), "SS-1");
+	assert_string_equal(wats_report_start(r), "2025-03-01T08:00:00.250+01:00");
+	assert_string_equal(member(wats_report_info(r), "execTime"), "90.5");
+	counts(r, 5, 6);
+	meas_is(r, "Config", 0, "3", "LOG", NULL, NULL, "#", WATS_STATUS_PASSED);
+	assert_string_equal(member(find(root, "Config"), "group"), "S");
+	/* 5,0012345678901234 with a decimal comma: the point, every digit kept */
+	meas_is(r, "Voltage", 0, "5.0012345678901234", "GTLT", "4.75", "5.25", "V", WATS_STATUS_PASSED);
+	assert_string_equal(member(find(root, "Voltage"), "reportText"), "Note=probe 2");
+	wats_step *id = find(root, "Ident");
+	assert_string_equal(wats_step_type(id), "ET_MSVT");
+	assert_string_equal(member(wats_step_meas_at(id, 0), "limit"), "1.2.3");
+	assert_string_equal(wats_compop_name(wats_meas_compop(wats_step_meas_at(id, 0))), "IGNORECASE");
+	assert_string_equal(member(wats_step_meas_at(id, 1), "value"), "rev C");
+	wats_step *ck = find(root, "Checks");
+	assert_int_equal(wats_step_status(ck), WATS_STATUS_SKIPPED);
+	assert_string_equal(wats_meas_name(wats_step_meas_at(ck, 1)), "Fan #2");
+	assert_int_equal(wats_meas_status(wats_step_meas_at(ck, 1)), WATS_STATUS_SKIPPED);
+	assert_string_equal(member(ck, "errorMessage"), "E12=fan 2 not fitted");
+	got_free(&g);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -591,7 +686,7 @@ static const struct {
 	{ "vendor/takaya/PB2939800_E_BOT.ATD", "takaya" },
 	{ "vendor/takaya/APT94xx_12345-SN0001.ATD", "takaya" },
 	{ "vendor/saki-aoi/SAKI-testdata.xml", "saki" },
-	{ "vendor/sigmaquest/testdata_SN651658.xml", NULL },
+	{ "vendor/sigmaquest/testdata_SN651658.xml", "sigmaquest" },
 	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", NULL },
 	{ "vendor/listen-soundcheck/eu-data-logging.txt", NULL },
 	{ "vendor/listen-soundcheck/us-complete-test.txt", NULL },
@@ -602,7 +697,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki", "sigmaquest" };
 
 static void test_detect(void **st)
 {
@@ -696,6 +791,11 @@ static void test_errors(void **st)
 		     "bad.txt:2: root element <Other> is not a Saki <Panel>");
 	expect_error("saki", "<Panel barcode='1'\n startDate='2024-01-10' startTime='08:00:00'>\n</Panel>\n",
 		     "bad.txt:1: <Panel> startDate '2024-01-10' is not MM/dd/yyyy");
+	expect_error("sigmaquest", "<?xml version='1.0'?>\n<Other/>\n",
+		     "bad.txt:2: root element <Other> is not a SigmaSure <UnitReport>");
+	expect_error("sigmaquest", "<?xml version='1.0'?>\n<UnitReport start-time='x'>\n</UnitReport>\n",
+		     "bad.txt:2: <UnitReport> without <TestRun>");
+	expect_error("sigmaquest", "<UnitReport>\n<TestRun name='a'>\n<Result>\n", "bad.txt:4");
 	expect_error("saki", "<Panel barcode='1' startDate='01/10/2024'>\n<Image id='1'>\n", "bad.txt:3");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
@@ -711,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_xjtag),
 		cmocka_unit_test(test_takaya),
 		cmocka_unit_test(test_saki),
+		cmocka_unit_test(test_sigmaquest),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};
