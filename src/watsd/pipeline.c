@@ -53,9 +53,15 @@ static int mkdirs(const char *path, mode_t mode)
 
 static int copy_file(const char *from, const char *to)
 {
-	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int in = open(from, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (in < 0)
 		return -1;
+	struct stat st;
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) { /* a FIFO would never end */
+		close(in);
+		errno = EINVAL;
+		return -1;
+	}
 	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out < 0) {
 		close(in);
@@ -109,9 +115,11 @@ static int move_into(char *out, size_t outlen, const char *path, const char *dir
 	return -1;
 }
 
-static int read_all(char **out, size_t *len, const char *path)
+/* -1 with errno; -2 when path is not a regular file (*what names its type). O_NONBLOCK: a
+ * FIFO with a watched name must not block a converter forever. */
+static int read_all(char **out, size_t *len, const char *path, const char **what)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -1;
 	struct stat st;
@@ -119,6 +127,15 @@ static int read_all(char **out, size_t *len, const char *path)
 		close(fd);
 		return -1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		*what = S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket"
+			: S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "not a file";
+		return -2;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	if ((uint64_t)st.st_size > MAX_FILE) {
 		close(fd);
 		errno = EFBIG;
@@ -328,7 +345,17 @@ static void convert_one(watsd *d, watsd_job *job)
 	wats_log_set_correlation_id(job->cid);
 	char *data = NULL;
 	size_t len = 0;
-	if (read_all(&data, &len, job->path) != 0) {
+	const char *what = NULL;
+	int rr = read_all(&data, &len, job->path, &what);
+	if (rr == -2) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "not a regular file (%s); write result files as regular files",
+			 what);
+		to_error_folder(d, job, w, NULL, msg, NULL);
+		wats_log_set_correlation_id(NULL);
+		return;
+	}
+	if (rr != 0) {
 		int e = errno;
 		if (e == ENOENT) {
 			watsd_log(WATS_LOG_INFO, job->cid, "%s disappeared before conversion", job->path);

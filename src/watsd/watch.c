@@ -267,7 +267,9 @@ static void note(watsd *d, size_t w, const char *dir, const char *name, int clos
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	/* Folders (Done, Error...) are not files; anything else that matches (a FIFO, a device,
+	 * a socket) is taken so that it ends in the error folder with a reason, not ignored. */
+	if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
 		return;
 	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	fentry *e = find(d->files, path, NULL);
@@ -323,7 +325,7 @@ static void scan(watsd *d, size_t w)
 	int64_t now = watsd_mono_ms();
 	struct dirent *de;
 	while ((de = readdir(dh))) {
-		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		if (de->d_type == DT_DIR) /* note() takes files, FIFOs, devices (to the error folder) */
 			continue;
 		pthread_mutex_lock(&d->lock);
 		note(d, w, dir, de->d_name, 0, 0, now);

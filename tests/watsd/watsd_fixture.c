@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,6 +21,11 @@
 #include "wats/wats.h"
 
 #include "watsd_fixture.h"
+
+/* Processes started by start_watsd; teardown kills those still running (a failed test). */
+static pid_t started[64];
+static int nstarted;
+
 
 
 
@@ -70,6 +76,14 @@ int setup(void **state)
 int teardown(void **state)
 {
 	fx *f = *state;
+	for (int i = 0; i < nstarted; i++) {
+		int st;
+		if (waitpid(started[i], &st, WNOHANG) == 0) { /* still our running child */
+			kill(started[i], SIGKILL);
+			waitpid(started[i], &st, 0);
+		}
+	}
+	nstarted = 0;
 	wats_client_free(f->ctl);
 	tu_devserver_stop(f->ds);
 	tu_rmtree(f->dir);
@@ -87,6 +101,8 @@ pid_t start_watsd(fx *f)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* A failed test must not leave watsd running (ctest would wait for its pipes). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(p[0]);
 		char fd[16];
 		snprintf(fd, sizeof(fd), "%d", p[1]);
@@ -94,6 +110,8 @@ pid_t start_watsd(fx *f)
 		_exit(127);
 	}
 	close(p[1]);
+	if (nstarted < 64)
+		started[nstarted++] = pid;
 	struct pollfd pf = { p[0], POLLIN, 0 };
 	char buf[16] = "";
 	if (poll(&pf, 1, 10000) != 1 || read(p[0], buf, sizeof(buf) - 1) < 5)
