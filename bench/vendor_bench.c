@@ -46,6 +46,7 @@ static const struct {
 	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL } },
 	{ "saki", "vendor/saki-aoi/SAKI-testdata.xml", { NULL } },
 	{ "sigmaquest", "vendor/sigmaquest/testdata_SN651658.xml", { NULL } },
+	{ "stepwize", "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", { NULL } },
 };
 
 int main(int argc, char **argv)

@@ -667,6 +667,61 @@ static void test_sigmaquest(void **st)
 	got_free(&g);
 }
 
+/* ---- StepWize XSPC -------------------------------------------------------------------------- */
+
+static void test_stepwize(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	const char *params[] = { "utcOffset=+01:00", "location=Line 1", "purpose=Production", NULL };
+	/* <partNumber>PN1 <revision>A <serialNumber>SN65632341 <sourceFile>sequenceFileName.xml
+	 * <sequencePF>Pass; the first record's <assetID>SN_PCB-001 and <operatorStamp>custom */
+	convert(&g, "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", "auto", params);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	header(r, "SN65632341", "PN1", "A", 10, "custom", "SN_PCB-001", WATS_STATUS_PASSED);
+	wats_step *root = wats_report_root(r);
+	assert_string_equal(wats_node_get_string(wats_node_get(root, "seqCall"), "name"), "sequenceFileName.xml");
+	assert_string_equal(wats_node_get_string(wats_node_get(root, "seqCall"), "version"), "000");
+	/* first <startDateTime>2025-03-16T13:36:53.277, last <endDateTime>2025-03-16T17:27:07.924 */
+	assert_string_equal(wats_report_start(r), "2025-03-16T13:36:53.277+01:00");
+	assert_string_equal(member(wats_report_info(r), "execTime"), "13814.647");
+	assert_string_equal(misc(r, "operation"), "SW Debug");
+	assert_string_equal(misc(r, "build"), "1.0.1");
+	assert_string_equal(misc(r, "resultSetID"), "234asd342KH4523423GH123");
+	/* 233 records in 52 runs of one stepName: 182 numeric (dataType 0), 51 actions (2). */
+	counts(r, 1 + 52 + 233, 182);
+	assert_int_equal(wats_step_child_count(root), 52);
+	wats_step *last = wats_step_first_child(root);
+	while (wats_step_next(last))
+		last = wats_step_next(last);
+	assert_string_equal(wats_step_name(last), "90mA_CH2 FB_-10 to 10 Volts Linear Check");
+	assert_int_equal(wats_step_child_count(last), 5);
+	/* <subItemName>Offfset Max <lowerLimit>-5.0000000000000000E-1 <upperLimit>5.0000000000000000E-1
+	 * <limitMode>LL &lt;= Value &lt;= UL <stepValue>-2.8130436567312630E-3 <units>V */
+	wats_step *off = find(last, "Offfset Max");
+	wats_meas *m = wats_step_meas_at(off, 0);
+	assert_string_equal(member(m, "value"), "-2.8130436567312630E-3");
+	assert_string_equal(member(m, "lowLimit"), "-5.0000000000000000E-1");
+	assert_string_equal(member(m, "highLimit"), "5.0000000000000000E-1");
+	assert_string_equal(member(m, "unit"), "V");
+	assert_string_equal(wats_compop_name(wats_meas_compop(m)), "GELE");
+	/* Value &lt;= UL: the upper limit 2.5000000000000000E+0 is the one limit */
+	m = wats_step_meas_at(find(last, "FS Error %"), 0);
+	assert_string_equal(member(m, "value"), "3.4923553466796868E-2");
+	assert_string_equal(wats_compop_name(wats_meas_compop(m)), "LE");
+	assert_string_equal(member(m, "lowLimit"), "2.5000000000000000E+0");
+	assert_string_equal(member(find(last, "FS Error %"), "totTime"), "4.3948999999999998E+1");
+	/* "Performed- Record Only": logged, no limits */
+	m = wats_step_meas_at(find(last, "iteration"), 0);
+	assert_string_equal(wats_compop_name(wats_meas_compop(m)), "LOG");
+	assert_string_equal(member(m, "value"), "0.0000000000000000E+0");
+	wats_step *oo = find(last, "Overall Outcome");
+	assert_string_equal(wats_step_type(oo), "Action");
+	assert_string_equal(member(oo, "reportText"), "Pass");
+	got_free(&g);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -687,7 +742,7 @@ static const struct {
 	{ "vendor/takaya/APT94xx_12345-SN0001.ATD", "takaya" },
 	{ "vendor/saki-aoi/SAKI-testdata.xml", "saki" },
 	{ "vendor/sigmaquest/testdata_SN651658.xml", "sigmaquest" },
-	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", NULL },
+	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", "stepwize" },
 	{ "vendor/listen-soundcheck/eu-data-logging.txt", NULL },
 	{ "vendor/listen-soundcheck/us-complete-test.txt", NULL },
 	{ "new_report_example.json", "wsjf" },
@@ -697,7 +752,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki", "sigmaquest" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki", "sigmaquest", "stepwize" };
 
 static void test_detect(void **st)
 {
@@ -796,6 +851,18 @@ static void test_errors(void **st)
 	expect_error("sigmaquest", "<?xml version='1.0'?>\n<UnitReport start-time='x'>\n</UnitReport>\n",
 		     "bad.txt:2: <UnitReport> without <TestRun>");
 	expect_error("sigmaquest", "<UnitReport>\n<TestRun name='a'>\n<Result>\n", "bad.txt:4");
+	expect_error("stepwize", "<?xml version='1.0'?>\n<Other/>\n",
+		     "bad.txt:2: root element <Other> is not a StepWize <ConfigAndResultsDataFile>");
+	expect_error("stepwize", "<ConfigAndResultsDataFile>\n<ConfigandResultsData>\n"
+		     "<Config_and_Result_Data>\n</Config_and_Result_Data>\n</ConfigandResultsData>\n"
+		     "</ConfigAndResultsDataFile>\n", "bad.txt:3: no <Config_and_Data_Result> record");
+	expect_error("stepwize", "<ConfigAndResultsDataFile><ConfigandResultsData><Config_and_Result_Data>\n"
+		     "<Config_and_Data_Result><startDateTime>2025-03-16T13:36:53.277</startDateTime>\n"
+		     "<dataType>2</dataType><stepOutcome>Pass</stepOutcome></Config_and_Data_Result>\n"
+		     "<Config_and_Data_Result>\n<dataType>0</dataType><limitMode>Value ~ LL</limitMode>"
+		     "<stepOutcome>Pass</stepOutcome>\n</Config_and_Data_Result>\n"
+		     "</Config_and_Result_Data></ConfigandResultsData></ConfigAndResultsDataFile>\n",
+		     "bad.txt:4: limitMode 'Value ~ LL' not known");
 	expect_error("saki", "<Panel barcode='1' startDate='01/10/2024'>\n<Image id='1'>\n", "bad.txt:3");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
@@ -812,6 +879,7 @@ int main(void)
 		cmocka_unit_test(test_takaya),
 		cmocka_unit_test(test_saki),
 		cmocka_unit_test(test_sigmaquest),
+		cmocka_unit_test(test_stepwize),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};

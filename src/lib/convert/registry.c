@@ -457,6 +457,8 @@ int wats_converters_new(wats_converters **out)
 		rc = add_builtin(reg, "saki", "Saki AOI XML (<Panel> with images, false calls, failed references)", "*.xml", wats__saki_detect, wats__saki_convert);
 	if (!rc)
 		rc = add_builtin(reg, "sigmaquest", "SigmaSure (SigmaQuest) unit report XML", "*.xml", wats__sigmaquest_detect, wats__sigmaquest_convert);
+	if (!rc)
+		rc = add_builtin(reg, "stepwize", "StepWize XSPC configuration and results", "*.xspc;*.xml", wats__stepwize_detect, wats__stepwize_convert);
 	if (rc) {
 		wats_converters_free(reg);
 		return rc;

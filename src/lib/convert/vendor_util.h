@@ -28,6 +28,8 @@ double wats__saki_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__saki_convert(const wats_converter *, wats__cctx *);
 double wats__sigmaquest_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__sigmaquest_convert(const wats_converter *, wats__cctx *);
+double wats__stepwize_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__stepwize_convert(const wats_converter *, wats__cctx *);
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
 
