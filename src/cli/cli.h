@@ -45,5 +45,7 @@ int wats_cmd_api(int argc, char **argv);
 int wats_cmd_queue(int argc, char **argv);
 /* A running watsd over its control socket (cmd_status.c). */
 int wats_cmd_status(int argc, char **argv);
+/* watsd instance configs (cmd_config.c, with watsd's own config code). */
+int wats_cmd_config(int argc, char **argv);
 
 #endif

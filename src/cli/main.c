@@ -20,6 +20,7 @@ static const wats_cli_command commands[] = {
 	{ "api", "list | show NAME | call NAME k=v...", "any of the 204 REST routes by name", wats_cmd_api },
 	{ "queue", "status|list|retry|purge --state-dir DIR", "the persistent submit queue of watsd", wats_cmd_queue },
 	{ "status", "[--instance NAME] [--send CMD]", "ask a running watsd (control socket)", wats_cmd_status },
+	{ "config", "init|show|get|set|validate (--instance NAME | --config FILE)", "watsd instance configs", wats_cmd_config },
 };
 
 static void usage(FILE *out)

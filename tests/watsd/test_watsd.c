@@ -343,6 +343,67 @@ static void test_control_socket(void **state)
 	assert_int_equal(WEXITSTATUS(ws), 0);
 }
 
+/* wats config: init, validate (the same rules as watsd), set refused when invalid, get, show
+ * without secrets. */
+static void test_config_cli(void **state)
+{
+	fx *f = *state;
+	char cfg[4200], *out = NULL, *err = NULL;
+	snprintf(cfg, sizeof(cfg), "%s/line3.json", f->dir);
+	char *init[] = { (char *)tu_cli(), (char *)"config", (char *)"init", (char *)"--config", cfg,
+			 (char *)"--server-url", (char *)tu_devserver_url(f->ds), (char *)"--watch",
+			 f->inbox, NULL };
+	assert_int_equal(tu_run(init, &out, &err), 0);
+	free(out);
+	free(err);
+	struct stat st;
+	assert_int_equal(stat(cfg, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(tu_run(init, &out, &err), 3); /* exists: refused without --force */
+	free(out);
+	free(err);
+	char *val[] = { (char *)tu_cli(), (char *)"config", (char *)"validate", (char *)"--config", cfg, NULL };
+	assert_int_equal(tu_run(val, &out, &err), 1); /* no token file yet */
+	assert_non_null(strstr(err, "\"server.token_file\""));
+	free(out);
+	free(err);
+	char tok[4200];
+	snprintf(tok, sizeof(tok), "%s/line3.token", f->dir);
+	tu_write(tok, tu_devserver_token(f->ds), strlen(tu_devserver_token(f->ds)));
+	chmod(tok, 0600);
+	assert_int_equal(tu_run(val, &out, &err), 0);
+	assert_non_null(strstr(out, "valid"));
+	free(out);
+	free(err);
+	char *set[] = { (char *)tu_cli(), (char *)"config", (char *)"set", (char *)"watch[0].priority",
+			(char *)"12", (char *)"--config", cfg, NULL };
+	assert_int_equal(tu_run(set, &out, &err), 1);
+	assert_non_null(strstr(err, "must be 1..10 (got 12)"));
+	free(out);
+	free(err);
+	set[3] = (char *)"queue.max_items";
+	set[4] = (char *)"500";
+	assert_int_equal(tu_run(set, &out, &err), 0);
+	free(out);
+	free(err);
+	char *get[] = { (char *)tu_cli(), (char *)"config", (char *)"get", (char *)"queue.max_items",
+			(char *)"--config", cfg, NULL };
+	assert_int_equal(tu_run(get, &out, &err), 0);
+	assert_string_equal(out, "500\n");
+	free(out);
+	free(err);
+	get[3] = (char *)"watch[0].priority"; /* the rejected set left nothing behind */
+	assert_int_equal(tu_run(get, &out, &err), 1);
+	free(out);
+	free(err);
+	char *show[] = { (char *)tu_cli(), (char *)"config", (char *)"show", (char *)"--config", cfg, NULL };
+	assert_int_equal(tu_run(show, &out, &err), 0);
+	assert_non_null(strstr(out, "(set, hidden)"));
+	assert_null(strstr(out, tu_devserver_token(f->ds)));
+	free(out);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +413,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_errors_and_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folder_recreated_and_post_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_cli, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("watsd", tests, NULL, NULL);
 }
