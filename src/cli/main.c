@@ -26,8 +26,14 @@ static const wats_cli_command commands[] = {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: wats <command> [options] [args]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-16s %-36s %s\n", commands[i].name, commands[i].usage, commands[i].summary);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		/* A usage too long for its column puts the summary on the next line. */
+		if (strlen(commands[i].usage) > 36)
+			fprintf(out, "  %-16s %s\n  %-16s %-36s %s\n", commands[i].name, commands[i].usage, "", "",
+				commands[i].summary);
+		else
+			fprintf(out, "  %-16s %-36s %s\n", commands[i].name, commands[i].usage, commands[i].summary);
+	}
 	fprintf(out,
 		"\nexit codes:\n"
 		"  0  success\n"
