@@ -47,6 +47,8 @@ static const struct {
 	{ "saki", "vendor/saki-aoi/SAKI-testdata.xml", { NULL } },
 	{ "sigmaquest", "vendor/sigmaquest/testdata_SN651658.xml", { NULL } },
 	{ "stepwize", "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", { NULL } },
+	{ "listen", "vendor/listen-soundcheck/us-complete-test.txt", { NULL } },
+	{ "listen", "vendor/listen-soundcheck/eu-data-logging.txt", { NULL } },
 };
 
 int main(int argc, char **argv)

@@ -722,6 +722,93 @@ static void test_stepwize(void **st)
 	got_free(&g);
 }
 
+/* ---- Listen SoundCheck -------------------------------------------------------------------- */
+
+static size_t series_points(wats_step *s, const char *key)
+{
+	wats_node *ser = wats_node_first(wats_node_get(wats_node_get(s, "chart"), "series"));
+	const char *d = wats_node_get_string(ser, key);
+	size_t n = d && *d ? 1 : 0;
+	for (; d && *d; d++)
+		n += *d == ';';
+	return n;
+}
+
+static void test_listen(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	const char *params[] = { "utcOffset=-07:00", "station=AUDIO-1", "location=Line 1",
+				 "purpose=Production", NULL };
+	/* Serial #: Operator: Time: Lot #: Name Margin Unit Result Tolerance Limits;
+	 * S/N 13 .. S/N 20, five rows each. */
+	convert(&g, "vendor/listen-soundcheck/us-complete-test.txt", "auto", params);
+	assert_int_equal(g.n, 8);
+	for (size_t i = 0; i < g.n; i++) {
+		char sn[16];
+		/* WATS refuses '/' in serial and part numbers: '_', the original as misc info */
+		snprintf(sn, sizeof(sn), "S_N %zu", 13 + i);
+		header(g.r[i], sn, "P_N #12345", "1.0", 10, "Rick", "AUDIO-1", WATS_STATUS_PASSED);
+		snprintf(sn, sizeof(sn), "S/N %zu", 13 + i);
+		assert_string_equal(misc(g.r[i], "Serial #"), sn);
+		assert_string_equal(misc(g.r[i], "Lot #"), "P/N #12345");
+		counts(g.r[i], 6, 5);
+	}
+	/* S/N 13 Rick 7/22/2020 10:22:14 AM; S/N 19 .. 10:22:27 AM */
+	assert_string_equal(wats_report_start(g.r[0]), "2020-07-22T10:22:14.000-07:00");
+	assert_string_equal(wats_report_start(g.r[6]), "2020-07-22T10:22:27.000-07:00");
+	/* Ave Sensitivity 95.50 dB PASS Max/Min 100.0/90.0 */
+	meas_is(g.r[0], "Ave Sensitivity", 0, "95.50", "GELE", "90.0", "100.0", "dB", WATS_STATUS_PASSED);
+	/* Rub & Buzz margin 0.10 % PASS Tolerance curves Absolute Limits */
+	meas_is(g.r[7], "Rub & Buzz margin", 0, "0.10", "LOG", NULL, NULL, "%", WATS_STATUS_PASSED);
+	assert_string_equal(member(find(wats_report_root(g.r[7]), "Rub & Buzz margin"), "reportText"),
+			    "Tolerance curves: Absolute Limits");
+	meas_is(g.r[3], "Polarity", 0, "90.00", "LOG", NULL, NULL, "deg.", WATS_STATUS_PASSED);
+	got_free(&g);
+
+	/* EU data logging: decimal commas, two limit curves and one measured curve (row pairs of
+	 * x and y values), all of serial 2.58.21: one report of three chart steps. */
+	convert(&g, "vendor/listen-soundcheck/eu-data-logging.txt", "auto", params);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	header(r, "2.58.21", "BLR-SC-WATS", "1.0", 10, NULL, "AUDIO-1", WATS_STATUS_PASSED);
+	/* 12-01-2021 09:08:35: day first */
+	assert_string_equal(wats_report_start(r), "2021-01-12T09:08:35.000-07:00");
+	counts(r, 4, 0);
+	wats_step *up = wats_step_first_child(wats_report_root(r));
+	assert_string_equal(wats_step_name(up), "Fundamental Limit Upper Limit");
+	assert_string_equal(wats_step_type(up), "Chart");
+	wats_node *ch = wats_node_get(up, "chart");
+	assert_string_equal(wats_node_get_string(ch, "xUnit"), "Hz");
+	assert_string_equal(wats_node_get_string(ch, "yUnit"), "dB re 1 V/sqrt(Hz)");
+	assert_string_equal(wats_node_get_string(ch, "chartType"), "LineLogX");
+	wats_node *ser = wats_node_first(wats_node_get(ch, "series"));
+	/* 100,00 400,00 2000,00 6000,00 7000,00 10000,00 / 4,00 6,00 6,00 2,00 0,00 0,00 */
+	assert_string_equal(wats_node_get_string(ser, "xdata"), "100.0;400.0;2000.0;6000.0;7000.0;10000.0");
+	assert_string_equal(wats_node_get_string(ser, "ydata"), "4.0;6.0;6.0;2.0;0.0;0.0");
+	wats_step *data = wats_step_next(wats_step_next(up));
+	assert_int_equal(series_points(data, "xdata"), 2205);
+	assert_int_equal(series_points(data, "ydata"), 2205);
+	/* y: -87,32 -106,54 .. -115,92 (two decimals: the double keeps them) */
+	ser = wats_node_first(wats_node_get(wats_node_get(data, "chart"), "series"));
+	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "-87.32;-106.54;", 15), 0);
+	const char *yd = wats_node_get_string(ser, "ydata");
+	assert_string_equal(yd + strlen(yd) - 8, ";-115.92");
+	got_free(&g);
+
+	/* Own sample: UTF-16 LE with a BOM, decimal commas in results, a FAIL, 12-hour times. */
+	convert_path(&g, tu_data("vendor/listen/utf16_fail.txt"), "listen", params);
+	assert_int_equal(g.n, 2);
+	header(g.r[0], "A1", "LOT-\xC3\x86", "1.0", 10, NULL, "AUDIO-1", WATS_STATUS_FAILED);
+	header(g.r[1], "A2", "LOT-\xC3\x86", "1.0", 10, NULL, "AUDIO-1", WATS_STATUS_PASSED);
+	assert_string_equal(wats_report_start(g.r[0]), "2020-07-22T13:05:09.000-07:00");
+	assert_string_equal(wats_report_start(g.r[1]), "2020-07-22T00:00:01.000-07:00");
+	meas_is(g.r[0], "Sens", 0, "89.5", "GELE", "90.0", "100.0", "dB", WATS_STATUS_FAILED);
+	meas_is(g.r[0], "THD", 0, "1.25", "LOG", NULL, NULL, "%", WATS_STATUS_PASSED);
+	assert_int_equal(wats_step_status(wats_report_root(g.r[0])), WATS_STATUS_FAILED);
+	got_free(&g);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -743,8 +830,8 @@ static const struct {
 	{ "vendor/saki-aoi/SAKI-testdata.xml", "saki" },
 	{ "vendor/sigmaquest/testdata_SN651658.xml", "sigmaquest" },
 	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", "stepwize" },
-	{ "vendor/listen-soundcheck/eu-data-logging.txt", NULL },
-	{ "vendor/listen-soundcheck/us-complete-test.txt", NULL },
+	{ "vendor/listen-soundcheck/eu-data-logging.txt", "listen" },
+	{ "vendor/listen-soundcheck/us-complete-test.txt", "listen" },
 	{ "new_report_example.json", "wsjf" },
 	{ "uur_example.json", "wsjf" },
 	{ "atml/atml-2.02.xml", "atml" },
@@ -752,7 +839,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki", "sigmaquest", "stepwize" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki", "sigmaquest", "stepwize", "listen" };
 
 static void test_detect(void **st)
 {
@@ -863,6 +950,16 @@ static void test_errors(void **st)
 		     "<stepOutcome>Pass</stepOutcome>\n</Config_and_Data_Result>\n"
 		     "</Config_and_Result_Data></ConfigandResultsData></ConfigAndResultsDataFile>\n",
 		     "bad.txt:4: limitMode 'Value ~ LL' not known");
+	expect_error("listen", "Serial #:\tTime: \tLot #: \tName\tMargin\tUnit\tResult\tTolerance\tLimits\n"
+		     "S1\t7/22/2020 10:22:14 AM\tL\tA\t1.5\tdB\tPASS\tMax/Min\t2/1\n"
+		     "S1\t7/22/2020 10:22:14 AM\tL\tB\tx1\tdB\tPASS\tMax/Min\t2/1\n",
+		     "bad.txt:3: value 'x1' of 'B' is not a number");
+	expect_error("listen", "S1\t7/22/2020\n", "bad.txt:1: data before a 'Serial #:' header line");
+	expect_error("listen", "Serial #:\tTime: \tLot #: \tName\tMargin\n\nS1\t2020-07-22 10:00:00\tL\tA\t1\n",
+		     "bad.txt:3: time '2020-07-22 10:00:00' is neither");
+	expect_error("listen", "Serial #:\tTime: \tLot #: \tCurve\n\nS1\tx\tL\t1,0\t2,0\n", "bad.txt:3: time");
+	expect_error("listen", "Serial #:\tTime: \tLot #: \tCurve\nS1\t12-01-2021 09:08:35\tL\t1,0\t2;0\n",
+		     "bad.txt:2: curve value '2;0' (column 5) is not a number");
 	expect_error("saki", "<Panel barcode='1' startDate='01/10/2024'>\n<Image id='1'>\n", "bad.txt:3");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
@@ -880,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_saki),
 		cmocka_unit_test(test_sigmaquest),
 		cmocka_unit_test(test_stepwize),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};

@@ -459,6 +459,8 @@ int wats_converters_new(wats_converters **out)
 		rc = add_builtin(reg, "sigmaquest", "SigmaSure (SigmaQuest) unit report XML", "*.xml", wats__sigmaquest_detect, wats__sigmaquest_convert);
 	if (!rc)
 		rc = add_builtin(reg, "stepwize", "StepWize XSPC configuration and results", "*.xspc;*.xml", wats__stepwize_detect, wats__stepwize_convert);
+	if (!rc)
+		rc = add_builtin(reg, "listen", "Listen SoundCheck AutoSave log (results or curves; decimal point or comma)", "*.txt;*.csv", wats__listen_detect, wats__listen_convert);
 	if (rc) {
 		wats_converters_free(reg);
 		return rc;

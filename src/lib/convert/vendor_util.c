@@ -326,3 +326,14 @@ int wats__vu_finish(wats__cctx *c, wats_report *r, long line)
 	 * passes its station identity as the station/location/purpose parameters. */
 	return rc;
 }
+
+int wats__vu_id_clean(char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		if (strchr("*%?[]^!/\\", *s)) {
+			*s = '_';
+			n++;
+		}
+	return n;
+}

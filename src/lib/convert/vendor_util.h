@@ -30,6 +30,8 @@ double wats__sigmaquest_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__sigmaquest_convert(const wats_converter *, wats__cctx *);
 double wats__stepwize_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__stepwize_convert(const wats_converter *, wats__cctx *);
+double wats__listen_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__listen_convert(const wats_converter *, wats__cctx *);
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
 
@@ -97,6 +99,12 @@ int wats__vu_shift10(char *out, size_t size, const char *num, int shift);
 /** Set a number member from text (kept exactly when it is a JSON number); warn and skip if not. */
 int wats__vu_num(wats__cctx *c, wats_report *r, wats_node *obj, const char *key, const char *text,
 		 long line);
+
+/**
+ * Replace the characters WATS refuses in serial and part numbers (* % ? [ ] ^ ! / \\) by '_'
+ * in place; returns how many were replaced.
+ */
+int wats__vu_id_clean(char *s);
 
 /**
  * Fill what the model requires and the file and parameters left out: pn "Unknown" (warned),
