@@ -47,5 +47,7 @@ int wats_cmd_queue(int argc, char **argv);
 int wats_cmd_status(int argc, char **argv);
 /* watsd instance configs (cmd_config.c, with watsd's own config code). */
 int wats_cmd_config(int argc, char **argv);
+/* A systemd unit for a watsd instance (cmd_service.c). */
+int wats_cmd_service(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const wats_cli_command commands[] = {
 	{ "queue", "status|list|retry|purge --state-dir DIR", "the persistent submit queue of watsd", wats_cmd_queue },
 	{ "status", "[--instance NAME] [--send CMD]", "ask a running watsd (control socket)", wats_cmd_status },
 	{ "config", "init|show|get|set|validate (--instance NAME | --config FILE)", "watsd instance configs", wats_cmd_config },
+	{ "service", "install|uninstall|start|stop|status|logs [--user] [--instance NAME]", "a systemd unit for a watsd instance", wats_cmd_service },
 };
 
 static void usage(FILE *out)
