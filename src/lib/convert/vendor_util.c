@@ -337,3 +337,11 @@ int wats__vu_id_clean(char *s)
 		}
 	return n;
 }
+
+void wats__vu_nonchar_fix(char *s, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++)
+		if ((unsigned char)s[i] == 0xEF && (unsigned char)s[i + 1] == 0xBF &&
+		    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
+			s[i + 2] = (char)0xBD;
+}
