@@ -33,6 +33,24 @@ static int collect(wats_report *r, void *payload)
 	return 0;
 }
 
+/* Like collect, keeping the id. */
+static int collect_whole(wats_report *r, void *payload)
+{
+	collected *c = payload;
+	char *json = NULL;
+	size_t len = 0;
+	assert_int_equal(wats_report_write(&json, &len, r, 0), 0);
+	c->text = realloc(c->text, c->len + len + 2);
+	memcpy(c->text + c->len, json, len);
+	c->len += len;
+	c->text[c->len++] = '\n';
+	c->text[c->len] = '\0';
+	c->n++;
+	wats_free(json);
+	wats_report_free(r);
+	return 0;
+}
+
 static collected convert(const char *data, size_t len)
 {
 	wats_converters *reg = NULL;
@@ -164,12 +182,57 @@ static void test_utf8_bom_is_skipped(void **state)
 	free(base);
 }
 
+/* U+FFFE and U+FFFF are legal in JSON but not in XML: a report holding them must still travel
+ * through WSXF and come back the same. */
+static void test_xml_forbidden_characters_roundtrip(void **state)
+{
+	(void)state;
+	const char *json = "{\"id\":\"7b234dbc-3d06-4738-b176-c6d995dacb66\",\"type\":\"T\",\"pn\":\"P\","
+			   "\"sn\":\"S\",\"rev\":\"A\",\"processCode\":1,\"result\":\"P\",\"machineName\":\"m\","
+			   "\"location\":\"l\",\"purpose\":\"p\",\"start\":\"2026-01-30T10:49:36Z\","
+			   "\"miscInfos\":[{\"description\":\"d\",\"text\":\"a\\ufffeb\"}],"
+			   "\"vendorKey\":\"x\\uffffy\",\"root\":{\"stepType\":\"SequenceCall\",\"name\":\"M\","
+			   "\"steps\":[]}}";
+	wats_report *r = NULL;
+	assert_int_equal(wats_report_parse(&r, json, strlen(json), NULL), 0);
+	char *orig = NULL, *xml = NULL;
+	size_t olen = 0, xlen = 0;
+	assert_int_equal(wats_report_write(&orig, &olen, r, 0), 0);
+	assert_int_equal(wats_report_to_wsxf(&xml, &xlen, r), 0);
+	assert_null(strstr(xml, "\xEF\xBF\xBE"));
+	assert_null(strstr(xml, "\xEF\xBF\xBF"));
+	wats_converters *reg = NULL;
+	assert_int_equal(wats_converters_new(&reg), 0);
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "wsxf";
+	collected back = { NULL, 0, 0 };
+	int rc = wats_convert_buffer(NULL, reg, "x.xml", xml, xlen, &o, collect_whole, &back);
+	if (rc)
+		fail_msg("own WSXF does not read back: %s", wats_error_last()->message);
+	assert_int_equal(back.n, 1);
+	/* The values come back exactly (key order follows the WSXF reader's export order). */
+	wats_report *b2 = NULL;
+	assert_int_equal(wats_report_parse(&b2, back.text, back.len, NULL), 0);
+	wats_node *doc = wats_report_node(b2);
+	assert_string_equal(wats_node_get_string(doc, "vendorKey"), "x\xEF\xBF\xBFy");
+	wats_node *misc = wats_node_at(wats_node_get(doc, "miscInfos"), 0);
+	assert_string_equal(wats_node_get_string(misc, "text"), "a\xEF\xBF\xBE" "b");
+	assert_int_equal(wats_report_validate(b2, NULL), 0);
+	wats_report_free(b2);
+	free(back.text);
+	wats_converters_free(reg);
+	wats_free(orig);
+	wats_free(xml);
+	wats_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf16_variants_match_utf8),
 		cmocka_unit_test(test_non_ascii_survives_utf16),
 		cmocka_unit_test(test_utf8_bom_is_skipped),
+		cmocka_unit_test(test_xml_forbidden_characters_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,17 @@ int wats__json_string(wats_buf *b, const char *s, size_t len)
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
+		/* U+FFFE and U+FFFF are valid JSON but no XML 1.0 document may hold them, and this
+		 * JSON travels inside WSXF attributes: write them as escapes. */
+		if (ch == 0xEF && i + 2 < len && (unsigned char)s[i + 1] == 0xBF &&
+		    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF)) {
+			if (wats__buf_put(b, s + run, i - run) < 0 ||
+			    wats__buf_puts(b, (unsigned char)s[i + 2] == 0xBE ? "\\ufffe" : "\\uffff") < 0)
+				return WATS_ENOMEM;
+			i += 2;
+			run = i + 1;
+			continue;
+		}
 		if (ch >= 0x20 && ch != '"' && ch != '\\')
 			continue;
 		if (wats__buf_put(b, s + run, i - run) < 0)
