@@ -248,8 +248,10 @@ void *watsd_control_thread(void *arg)
 		memset(&cl[i], 0, sizeof(cl[i]));
 		cl[i].fd = -1;
 	}
-	if (listen_fd < 0) /* no socket (logged at start): not a dead worker */
+	if (listen_fd < 0) { /* no socket (logged at start): not a dead worker */
 		atomic_fetch_sub(&d->threads_expected, 1);
+		watsd_thread_retire();
+	}
 	while (!atomic_load(&d->stopping) && listen_fd >= 0) {
 		struct pollfd p[MAX_CLIENTS + 1];
 		int map[MAX_CLIENTS + 1], n = 0;
@@ -347,9 +349,5 @@ void *watsd_control_thread(void *arg)
 		unlink(sock_path);
 		listen_fd = -1;
 	}
-	pthread_mutex_lock(&d->lock);
-	d->running--;
-	pthread_cond_broadcast(&d->done_cv);
-	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }

@@ -103,7 +103,12 @@ int watsd_ready(watsd *d, json_object *reasons)
 	alive = d->running;
 	pthread_mutex_unlock(&d->lock);
 	int expected = atomic_load(&d->threads_expected);
-	if (!atomic_load(&d->stopping) && alive < expected)
+	char down[256];
+	int ndown = watsd_threads_down(d, down, sizeof(down));
+	if (!atomic_load(&d->stopping) && ndown)
+		reason(reasons, &ready, "worker thread%s down, restarting: %s", ndown == 1 ? "" : "s",
+		       down);
+	else if (!atomic_load(&d->stopping) && alive < expected)
 		reason(reasons, &ready, "%d of %d worker threads are not running", expected - alive,
 		       expected);
 	wats_client_stats cs;
@@ -159,7 +164,9 @@ json_object *watsd_status_json(watsd *d)
 	json_object_object_add(r, "uptime_s",
 			       json_object_new_int64((watsd_wall_ms() - d->started_ms) / 1000));
 	json_object_object_add(r, "server", json_object_new_string(wats_client_base_url(d->client)));
+	pthread_mutex_lock(&d->health.lock);
 	json_object_object_add(r, "http", json_object_new_string(d->http_bound));
+	pthread_mutex_unlock(&d->health.lock);
 	json_object *reasons = json_object_new_array();
 	json_object_object_add(r, "ready", json_object_new_boolean(watsd_ready(d, reasons)));
 	json_object_object_add(r, "not_ready", reasons);
@@ -202,6 +209,9 @@ json_object *watsd_status_json(watsd *d)
 	json_object_object_add(r, "threads_alive", json_object_new_int(alive));
 	json_object_object_add(r, "threads_expected",
 			       json_object_new_int(atomic_load(&d->threads_expected)));
+	json_object_object_add(r, "thread_restarts",
+			       json_object_new_int64((int64_t)atomic_load(&d->thread_restarts)));
+	json_object_object_add(r, "threads", watsd_threads_json(d));
 	json_object *w = json_object_new_array();
 	for (size_t i = 0; i < d->cfg->nwatches; i++) {
 		json_object *o = json_object_new_object();

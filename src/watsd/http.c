@@ -214,6 +214,9 @@ static void metrics(req *r)
 	gauge(f, "watsd_threads_alive", "Worker threads running.", alive);
 	gauge(f, "watsd_threads_expected", "Worker threads that should be running.",
 	      atomic_load(&d->threads_expected));
+	counter(f, "watsd_thread_restarts_total",
+		"Worker threads restarted by the supervisor after they stopped unexpectedly.",
+		atomic_load(&d->thread_restarts));
 	gauge(f, "watsd_start_time_seconds", "Start time of the service (Unix seconds).",
 	      d->started_ms / 1000);
 	histogram(f, "watsd_convert_latency_seconds",
@@ -435,10 +438,14 @@ int watsd_http_start(watsd *d)
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
 	int port = di ? di->port : cfg->http_port;
-	snprintf(d->http_bound, sizeof(d->http_bound), strchr(cfg->http_address, ':') ? "[%s]:%d" : "%s:%d",
+	char bound[sizeof(d->http_bound)];
+	snprintf(bound, sizeof(bound), strchr(cfg->http_address, ':') ? "[%s]:%d" : "%s:%d",
 		 cfg->http_address, port);
+	pthread_mutex_lock(&d->health.lock); /* the control thread may read it already */
+	memcpy(d->http_bound, bound, sizeof(bound));
+	pthread_mutex_unlock(&d->health.lock);
 	watsd_log(WATS_LOG_INFO, NULL, "http: listening on http://%s (/health/live, /health/ready, "
-		  "/status, /metrics)%s", d->http_bound,
+		  "/status, /metrics)%s", bound,
 		  cfg->api_key ? "" : "; no API key: state-changing routes are refused");
 	return 0;
 }

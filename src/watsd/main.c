@@ -24,6 +24,8 @@
 
 #include "watsd.h"
 
+int watsd_test_hooks;
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -34,6 +36,7 @@ static void usage(FILE *f)
 		"  --config FILE    run with this config file\n"
 		"  --check          validate the config and exit (0 valid, 2 invalid)\n"
 		"  --ready-fd N     write \"READY\\n\" to file descriptor N once running\n"
+		"  --test-hooks     tests only: read the WATSD_TEST_* variables (docs/watsd.md)\n"
 		"  --version, --help\n"
 		"\n"
 		"Signals: SIGTERM/SIGINT stop (a second one stops at once). See man watsd.\n");
@@ -110,6 +113,8 @@ int main(int argc, char **argv)
 			ready_fd = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--check"))
 			check = 1;
+		else if (!strcmp(argv[i], "--test-hooks"))
+			watsd_test_hooks = 1;
 		else if (!strcmp(argv[i], "--version")) {
 			printf("watsd %s\n", wats_version());
 			return 0;
@@ -236,9 +241,12 @@ int main(int argc, char **argv)
 	int64_t wd_us = getenv("WATCHDOG_USEC") ? atoll(getenv("WATCHDOG_USEC")) : 0;
 	int64_t next_ping = watsd_mono_ms();
 	int sig = 0;
+	int next_ms = 500;
 	for (;;) {
-		struct timespec ts = { 0, 500000000L };
+		/* The supervisor runs here: restarts dead worker threads when their backoff passed. */
+		struct timespec ts = { next_ms / 1000, (long)(next_ms % 1000) * 1000000L };
 		sig = sigtimedwait(&set, NULL, &ts);
+		next_ms = watsd_pipeline_supervise(&d);
 		if (wd_us > 0 && watsd_mono_ms() >= next_ping) {
 			notify("WATCHDOG=1");
 			next_ping = watsd_mono_ms() + wd_us / 2000;

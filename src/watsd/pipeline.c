@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "watsd.h"
 
 struct watsd_files *watsd__files_new(void);
@@ -460,14 +462,6 @@ out:
 	wats_log_set_correlation_id(NULL);
 }
 
-static void thread_exit(watsd *d)
-{
-	pthread_mutex_lock(&d->lock);
-	d->running--;
-	pthread_cond_broadcast(&d->done_cv);
-	pthread_mutex_unlock(&d->lock);
-}
-
 static void *converter_thread(void *arg)
 {
 	watsd *d = arg;
@@ -476,7 +470,6 @@ static void *converter_thread(void *arg)
 		convert_one(d, job);
 		watsd_job_free(job);
 	}
-	thread_exit(d);
 	return NULL;
 }
 
@@ -579,14 +572,123 @@ static void *uploader_thread(void *arg)
 		    rc == WATS_ERATELIMIT)
 			up_wait(d, 250); /* the server is away: do not spin */
 	}
-	thread_exit(d);
 	return NULL;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 
-static pthread_t *threads;
-static size_t nthreads;
+/* Worker threads and their supervisor.
+ *
+ * Every worker runs through slot_main, which keeps d->running (readiness, metrics) and tells
+ * an expected end (stopping, or a thread that retired itself: no control socket) from a death
+ * (the function returned while the service runs). A dead worker is restarted by
+ * watsd_pipeline_supervise (called by the main thread) after a backoff of RESTART_BASE_MS,
+ * doubling up to RESTART_MAX_MS for a worker that dies again within RESTART_RESET_MS of its
+ * restart; each restart counts in d->thread_restarts (watsd_thread_restarts_total). */
+
+#define RESTART_BASE_MS 200
+#define RESTART_MAX_MS 30000
+#define RESTART_RESET_MS 60000
+
+typedef struct slot {
+	watsd *d;
+	void *(*fn)(void *);
+	char name[24];
+	pthread_t tid;
+	int joinable;      /* tid to join */
+	int alive;         /* d->lock */
+	int dead;          /* returned unexpectedly, not restarted yet (d->lock) */
+	int retired;       /* ended on purpose; not restarted */
+	unsigned restarts; /* d->lock */
+	unsigned streak;   /* restarts in a row (backoff) */
+	int64_t died_ms, started_ms, restart_due_ms; /* mono */
+	int hook_exits;    /* test hook: deaths left to fake */
+} slot;
+
+static slot *slots;
+static size_t nslots;
+static _Thread_local int thread_retired;
+
+void watsd_thread_retire(void)
+{
+	thread_retired = 1;
+}
+
+static void *slot_main(void *arg)
+{
+	slot *s = arg;
+	watsd *d = s->d;
+	int hooked = 0;
+	pthread_mutex_lock(&d->lock);
+	if (s->hook_exits > 0) { /* --test-hooks: die before doing anything */
+		s->hook_exits--;
+		hooked = 1;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!hooked)
+		s->fn(d);
+	int unexpected = !atomic_load(&d->stopping) && !thread_retired;
+	pthread_mutex_lock(&d->lock);
+	d->running--;
+	s->alive = 0;
+	if (unexpected) {
+		int64_t now = watsd_mono_ms();
+		if (now - s->started_ms > RESTART_RESET_MS)
+			s->streak = 0;
+		int64_t delay = RESTART_BASE_MS;
+		for (unsigned i = 0; i < s->streak && delay < RESTART_MAX_MS; i++)
+			delay *= 2;
+		if (delay > RESTART_MAX_MS)
+			delay = RESTART_MAX_MS;
+		s->dead = 1;
+		s->died_ms = now;
+		s->restart_due_ms = now + delay;
+		watsd_log(WATS_LOG_ERROR, NULL, "worker thread %s stopped unexpectedly%s; restarting it "
+			  "in %lld ms", s->name, hooked ? " (test hook)" : "", (long long)delay);
+	} else if (thread_retired) {
+		s->retired = 1;
+	}
+	pthread_cond_broadcast(&d->done_cv);
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+/* d->lock held. */
+static int slot_start(slot *s)
+{
+	s->d->running++;
+	s->alive = 1;
+	s->started_ms = watsd_mono_ms();
+	if (pthread_create(&s->tid, NULL, slot_main, s) != 0) {
+		s->d->running--;
+		s->alive = 0;
+		return -1;
+	}
+	s->joinable = 1;
+	return 0;
+}
+
+/* WATSD_TEST_THREAD_EXIT=NAME:COUNT[,NAME:COUNT...] (only with --test-hooks): the worker NAME
+ * (watch, control, convert-N, upload-N) dies COUNT times, each time right after it started. */
+static void apply_test_hooks(void)
+{
+	const char *h = watsd_test_hooks ? getenv("WATSD_TEST_THREAD_EXIT") : NULL;
+	while (h && *h) {
+		size_t len = strcspn(h, ",");
+		const char *colon = memchr(h, ':', len);
+		size_t n = colon ? (size_t)(colon - h) : len;
+		int count = colon ? atoi(colon + 1) : 1;
+		for (size_t i = 0; i < nslots; i++)
+			if (strlen(slots[i].name) == n && !strncmp(slots[i].name, h, n)) {
+				slots[i].hook_exits = count;
+				watsd_log(WATS_LOG_WARNING, NULL, "test hook: worker thread %s will die %d "
+					  "time%s", slots[i].name, count, count == 1 ? "" : "s");
+			}
+		h += len;
+		if (*h == ',')
+			h++;
+	}
+}
 
 int watsd_pipeline_start(watsd *d)
 {
@@ -605,26 +707,121 @@ int watsd_pipeline_start(watsd *d)
 		return -1;
 	size_t want = 2 + (size_t)d->cfg->convert_workers + (size_t)d->cfg->upload_workers;
 	atomic_store(&d->threads_expected, (int)want);
-	threads = calloc(want, sizeof(*threads));
-	if (!threads)
+	slots = calloc(want, sizeof(*slots));
+	if (!slots)
 		return -1;
+	nslots = want;
 	for (size_t i = 0; i < want; i++) {
-		void *(*fn)(void *) = i == 0 ? watsd_watch_thread
-				      : i == 1 ? watsd_control_thread
-				      : i <= 1 + (size_t)d->cfg->convert_workers ? converter_thread : uploader_thread;
-		pthread_mutex_lock(&d->lock);
-		d->running++;
-		pthread_mutex_unlock(&d->lock);
-		if (pthread_create(&threads[nthreads], NULL, fn, d) != 0) {
-			pthread_mutex_lock(&d->lock);
-			d->running--;
+		slot *s = &slots[i];
+		s->d = d;
+		size_t nc = (size_t)d->cfg->convert_workers;
+		if (i == 0) {
+			s->fn = watsd_watch_thread;
+			snprintf(s->name, sizeof(s->name), "watch");
+		} else if (i == 1) {
+			s->fn = watsd_control_thread;
+			snprintf(s->name, sizeof(s->name), "control");
+		} else if (i <= 1 + nc) {
+			s->fn = converter_thread;
+			snprintf(s->name, sizeof(s->name), "convert-%u", (unsigned)(i - 1));
+		} else {
+			s->fn = uploader_thread;
+			snprintf(s->name, sizeof(s->name), "upload-%u", (unsigned)(i - 1 - nc));
+		}
+	}
+	apply_test_hooks();
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < want; i++)
+		if (slot_start(&slots[i])) {
 			pthread_mutex_unlock(&d->lock);
 			watsd_pipeline_stop(d);
 			return -1;
 		}
-		nthreads++;
-	}
+	pthread_mutex_unlock(&d->lock);
 	return 0;
+}
+
+int watsd_pipeline_supervise(watsd *d)
+{
+	int64_t next = 500;
+	if (atomic_load(&d->stopping))
+		return (int)next;
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < nslots; i++) {
+		slot *s = &slots[i];
+		if (!s->dead)
+			continue;
+		int64_t left = s->restart_due_ms - watsd_mono_ms();
+		if (left > 0) {
+			if (left < next)
+				next = left;
+			continue;
+		}
+		if (s->joinable) { /* it has returned, or is about to */
+			pthread_mutex_unlock(&d->lock);
+			pthread_join(s->tid, NULL);
+			pthread_mutex_lock(&d->lock);
+			s->joinable = 0;
+		}
+		if (atomic_load(&d->stopping))
+			break;
+		if (s->fn == watsd_control_thread)
+			watsd_control_open(d); /* its socket was closed when it ended */
+		s->dead = 0;
+		s->restarts++;
+		s->streak++;
+		atomic_fetch_add(&d->thread_restarts, 1);
+		if (slot_start(s)) {
+			s->dead = 1;
+			s->restart_due_ms = watsd_mono_ms() + RESTART_MAX_MS;
+			watsd_log(WATS_LOG_ERROR, NULL, "cannot restart worker thread %s", s->name);
+		} else {
+			watsd_log(WATS_LOG_WARNING, NULL, "worker thread %s restarted (restart %u)", s->name,
+				  s->restarts);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return (int)(next < 10 ? 10 : next);
+}
+
+int watsd_threads_down(watsd *d, char *names, size_t size)
+{
+	int n = 0;
+	size_t used = 0;
+	if (size)
+		names[0] = '\0';
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < nslots; i++)
+		if (slots[i].dead) {
+			int k = snprintf(names + used, size - used, "%s%s", n ? ", " : "", slots[i].name);
+			if (k > 0 && used + (size_t)k < size)
+				used += (size_t)k;
+			n++;
+		}
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
+json_object *watsd_threads_json(watsd *d)
+{
+	json_object *a = json_object_new_array();
+	int64_t now = watsd_mono_ms();
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < nslots; i++) {
+		slot *s = &slots[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(s->name));
+		json_object_object_add(o, "state", json_object_new_string(
+			s->alive ? "running" : s->dead ? "restarting" : s->retired ? "retired" : "stopped"));
+		json_object_object_add(o, "restarts", json_object_new_int((int)s->restarts));
+		if (s->dead)
+			json_object_object_add(o, "restart_in_ms",
+					       json_object_new_int64(s->restart_due_ms > now ?
+								     s->restart_due_ms - now : 0));
+		json_object_array_add(a, o);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return a;
 }
 
 void watsd_pipeline_stop(watsd *d)
@@ -649,11 +846,14 @@ int watsd_pipeline_wait(watsd *d, int64_t deadline_ms)
 	pthread_mutex_unlock(&d->lock);
 	if (!done)
 		return -1;
-	for (size_t i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
-	threads = NULL;
-	nthreads = 0;
+	for (size_t i = 0; i < nslots; i++)
+		if (slots[i].joinable) {
+			pthread_join(slots[i].tid, NULL);
+			slots[i].joinable = 0;
+		}
+	free(slots);
+	slots = NULL;
+	nslots = 0;
 	return 0;
 }
 

@@ -482,10 +482,6 @@ void *watsd_watch_thread(void *arg)
 		close(fd);
 	free(wd);
 	free(warned);
-	pthread_mutex_lock(&d->lock);
-	d->running--;
-	pthread_cond_broadcast(&d->done_cv);
-	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 

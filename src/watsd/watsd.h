@@ -127,6 +127,7 @@ struct watsd {
 	watsd_health_state health;
 	atomic_int threads_expected; /* worker threads that should be running */
 	atomic_llong probe_due_ms;   /* next server probe by an idle uploader (mono ms) */
+	atomic_ullong thread_restarts; /* worker threads restarted by the supervisor */
 	char http_bound[80];         /* "127.0.0.1:PORT" once listening, else "" */
 	int64_t started_ms;
 };
@@ -155,6 +156,17 @@ void watsd_pipeline_stop(watsd *d);
 /* Wait until every thread has finished or deadline_ms (CLOCK_MONOTONIC ms) passes: 0 or -1. */
 int watsd_pipeline_wait(watsd *d, int64_t deadline_ms);
 void watsd_pipeline_free(watsd *d);
+/* The supervisor (main thread): restart worker threads that died, once their backoff passed.
+ * Returns the ms until it should be called again (at most 500). */
+int watsd_pipeline_supervise(watsd *d);
+/* Worker threads down (died, restart pending): their count, names ("upload-1, watch") in names. */
+int watsd_threads_down(watsd *d, char *names, size_t size);
+/* [{name, state, restarts[, restart_in_ms]}] for the status. */
+struct json_object *watsd_threads_json(watsd *d);
+/* A worker ending on purpose while the service runs (not restarted). */
+void watsd_thread_retire(void);
+/* --test-hooks given: test-only environment variables are read (docs/watsd.md, Tests). */
+extern int watsd_test_hooks;
 
 /* control.c: the control socket (STATE/watsd.sock) and its thread. */
 int watsd_control_open(watsd *d);

@@ -515,6 +515,110 @@ static void test_ready_follows_server(void **state)
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 }
 
+/* The supervisor: with --test-hooks, WATSD_TEST_THREAD_EXIT makes the only uploader die 3
+ * times and the watcher once. While the uploader is down the service is not ready and says
+ * which thread; each comes back after its backoff, the restarts are counted (status, metric),
+ * and files dropped afterwards are picked up (watcher) and uploaded (uploader). Without
+ * --test-hooks the variable is ignored. */
+static json_object *status_obj(int port)
+{
+	char *body = NULL;
+	assert_int_equal(http(port, "GET", "/status", NULL, &body), 200);
+	json_object *j = json_tokener_parse(body);
+	free(body);
+	assert_non_null(j);
+	return j;
+}
+
+static long status_num(int port, const char *key)
+{
+	json_object *j = status_obj(port), *v;
+	long n = json_object_object_get_ex(j, key, &v) ? (long)json_object_get_int64(v) : -1;
+	json_object_put(j);
+	return n;
+}
+
+static void test_supervisor_restarts(void **state)
+{
+	fx *f = *state;
+	write_http_config(f, ",\"workers\":{\"convert\":1,\"upload\":1}");
+	setenv("WATSD_TEST_THREAD_EXIT", "upload-1:3,watch:1", 1);
+	pid_t pid = start_watsd_arg(f, "--test-hooks");
+	unsetenv("WATSD_TEST_THREAD_EXIT");
+	int port = http_port(f);
+	char *body = NULL;
+	/* Down: not ready, the reason names the thread (backoff 200+400+800 ms). */
+	int seen_down = 0;
+	for (int waited = 0; waited < 10000 && !seen_down; waited += 20) {
+		assert_true(http(port, "GET", "/health/ready", NULL, &body) > 0);
+		seen_down = strstr(body, "upload-1") != NULL;
+		free(body);
+		body = NULL;
+		if (!seen_down)
+			nap_ms(20);
+	}
+	assert_true(seen_down);
+	/* Back: 4 restarts in all, every thread running, ready again. */
+	long restarts = -1;
+	for (int waited = 0; waited < 15000 && restarts < 4; waited += 100) {
+		restarts = status_num(port, "thread_restarts");
+		if (restarts < 4)
+			nap_ms(100);
+	}
+	assert_int_equal(restarts, 4);
+	assert_int_equal(http_ok_within(port, "/health/ready", 200, 10000, &body), 200);
+	free(body);
+	body = NULL;
+	json_object *st = status_obj(port), *threads;
+	assert_true(json_object_object_get_ex(st, "threads", &threads));
+	int found = 0;
+	for (size_t i = 0; i < json_object_array_length(threads); i++) {
+		json_object *t = json_object_array_get_idx(threads, i), *v;
+		assert_true(json_object_object_get_ex(t, "state", &v));
+		assert_string_equal(json_object_get_string(v), "running");
+		assert_true(json_object_object_get_ex(t, "name", &v));
+		const char *name = json_object_get_string(v);
+		assert_true(json_object_object_get_ex(t, "restarts", &v));
+		if (!strcmp(name, "upload-1")) {
+			assert_int_equal(json_object_get_int(v), 3);
+			found++;
+		} else if (!strcmp(name, "watch")) {
+			assert_int_equal(json_object_get_int(v), 1);
+			found++;
+		} else {
+			assert_int_equal(json_object_get_int(v), 0);
+		}
+	}
+	assert_int_equal(found, 2);
+	json_object_put(st);
+	assert_int_equal(http(port, "GET", "/metrics", NULL, &body), 200);
+	assert_true(prom_check(body, "watsd_thread_restarts_total") == 4.0);
+	free(body);
+	body = NULL;
+	/* Work continues through the restarted watcher and the only, restarted, uploader. */
+	char ids[3][37];
+	for (int k = 0; k < 3; k++)
+		drop(f, ids, k);
+	assert_int_equal(wait_reports(f, 3, 15000), 3);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+	char p[4300];
+	snprintf(p, sizeof(p), "%s/watsd.log", f->dir);
+	char *log = tu_read(p, NULL);
+	assert_non_null(strstr(log, "worker thread upload-1 stopped unexpectedly"));
+	assert_non_null(strstr(log, "worker thread upload-1 restarted (restart 3)"));
+	free(log);
+
+	/* Without --test-hooks the variable does nothing. */
+	setenv("WATSD_TEST_THREAD_EXIT", "upload-1:3", 1);
+	pid = start_watsd(f);
+	unsetenv("WATSD_TEST_THREAD_EXIT");
+	port = http_port(f);
+	assert_int_equal(http_ok_within(port, "/health/ready", 200, 10000, &body), 200);
+	free(body);
+	assert_int_equal(status_num(port, "thread_restarts"), 0);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_health_status_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ready_follows_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_supervisor_restarts, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("watsd_http", tests, NULL, NULL);
 }

@@ -96,6 +96,12 @@ int teardown(void **state)
 /* Start watsd, wait for its ready line (10 s at most). */
 pid_t start_watsd(fx *f)
 {
+	return start_watsd_arg(f, NULL);
+}
+
+/* The same with one more argument (NULL: none), e.g. "--test-hooks". */
+pid_t start_watsd_arg(fx *f, const char *arg)
+{
 	int p[2];
 	assert_int_equal(pipe(p), 0);
 	pid_t pid = fork();
@@ -106,7 +112,7 @@ pid_t start_watsd(fx *f)
 		close(p[0]);
 		char fd[16];
 		snprintf(fd, sizeof(fd), "%d", p[1]);
-		execl(watsd_bin(), "watsd", "--config", f->config, "--ready-fd", fd, (char *)NULL);
+		execl(watsd_bin(), "watsd", "--config", f->config, "--ready-fd", fd, arg, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);

@@ -25,6 +25,7 @@ void write_config(fx *f, const char *extra);
 int setup(void **state);
 int teardown(void **state);
 pid_t start_watsd(fx *f);
+pid_t start_watsd_arg(fx *f, const char *arg);
 int stop_watsd(pid_t pid, int sig);
 char *dev(fx *f, const char *method, const char *path, const char *body);
 long stat_num(fx *f, const char *key);
