@@ -4,9 +4,11 @@
  * does) until about `seconds` have passed; MB/s of input and reports/s.
  * Usage: vendor_bench FIXTURES_DIR [seconds per file, default 1] [converter: only its files]
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "wats/wats.h"
@@ -49,7 +51,31 @@ static const struct {
 	{ "stepwize", "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", { NULL } },
 	{ "listen", "vendor/listen-soundcheck/us-complete-test.txt", { NULL } },
 	{ "listen", "vendor/listen-soundcheck/eu-data-logging.txt", { NULL } },
+	/* by path: the summary reads the folder of curve files beside it (its size counted) */
+	{ "klippel", "vendor/klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt", { "partNumber=P", NULL } },
 };
+
+/* Bytes of the files in the folder beside a Klippel summary (its name without ".txt"). */
+static long folder_bytes(const char *summary)
+{
+	char dir[4096], p[8192];
+	snprintf(dir, sizeof(dir), "%s", summary);
+	size_t l = strlen(dir);
+	if (l > 4)
+		dir[l - 4] = '\0';
+	DIR *d = opendir(dir);
+	long n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (e->d_name[0] != '.' && stat(p, &st) == 0)
+			n += (long)st.st_size;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
 
 int main(int argc, char **argv)
 {
@@ -86,10 +112,13 @@ int main(int argc, char **argv)
 		o.converter = files[i].conv;
 		o.params = files[i].params;
 		size_t reports = 0, out = 0, runs = 0;
+		int by_path = !strcmp(files[i].conv, "klippel");
+		long total = n + (by_path ? folder_bytes(path) : 0);
 		double t0 = now(), t;
 		do {
 			size_t cnt = 0;
-			if (wats_convert_buffer(&cnt, reg, files[i].file, buf, (size_t)n, &o, on_report, &out)) {
+			if (by_path ? wats_convert_file(&cnt, reg, path, &o, on_report, &out)
+				    : wats_convert_buffer(&cnt, reg, files[i].file, buf, (size_t)n, &o, on_report, &out)) {
 				fprintf(stderr, "%s: %s\n", files[i].file, wats_error_last()->message);
 				return 1;
 			}
@@ -97,8 +126,8 @@ int main(int argc, char **argv)
 			runs++;
 			t = now() - t0;
 		} while (t < secs);
-		printf("%-10s %-44s %9.1f %9.1f %10.0f\n", files[i].conv, files[i].file, n / 1024.0,
-		       (double)n * (double)runs / t / 1e6, (double)reports / t);
+		printf("%-10s %-44s %9.1f %9.1f %10.0f\n", files[i].conv, files[i].file, total / 1024.0,
+		       (double)total * (double)runs / t / 1e6, (double)reports / t);
 		free(buf);
 	}
 	wats_converters_free(reg);

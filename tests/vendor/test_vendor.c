@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "testutil.h"
@@ -809,6 +810,191 @@ static void test_listen(void **st)
 	got_free(&g);
 }
 
+/* ---- Klippel QC ----------------------------------------------------------------------------- */
+
+#define KL_SUMMARY "vendor/klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt"
+
+static wats_step *child(wats_step *s, size_t i)
+{
+	wats_step *k = wats_step_first_child(s);
+	while (k && i--)
+		k = wats_step_next(k);
+	assert_non_null(k);
+	return k;
+}
+
+/* Series i of a chart step: its name and point count (x and y alike). */
+static size_t series_n(wats_step *s, size_t i, const char *name)
+{
+	wats_node *ser = wats_node_first(wats_node_get(wats_node_get(s, "chart"), "series"));
+	while (ser && i--)
+		ser = wats_node_next(ser);
+	assert_non_null(ser);
+	assert_string_equal(wats_node_get_string(ser, "name"), name);
+	size_t n = 0;
+	for (const char *k = "xdata"; k; k = strcmp(k, "xdata") ? NULL : "ydata") {
+		const char *d = wats_node_get_string(ser, k);
+		size_t c = d && *d ? 1 : 0;
+		for (; d && *d; d++)
+			c += *d == ';';
+		if (!strcmp(k, "xdata"))
+			n = c;
+		else
+			assert_int_equal(c, n);
+	}
+	return n;
+}
+
+static size_t nseries(wats_step *s)
+{
+	size_t n = 0;
+	for (wats_node *ser = wats_node_first(wats_node_get(wats_node_get(s, "chart"), "series")); ser;
+	     ser = wats_node_next(ser))
+		n++;
+	return n;
+}
+
+static void test_klippel(void **st)
+{
+	(void)st;
+	got g = { 0 };
+	const char *params[] = { "partNumber=SPK-1", "station=AUDIO-1", "location=Line 1",
+				 "purpose=Production", NULL };
+	convert(&g, KL_SUMMARY, "auto", params);
+	assert_int_equal(g.n, 1);
+	wats_report *r = g.r[0];
+	/* Cfg_SerialNumber=xyz115, Cfg_UserName=win:m.liebig, Ctrl_OverallVerdict=0 (fail) */
+	header(r, "xyz115", "SPK-1", "1.0", 10, "win:m.liebig", "AUDIO-1", WATS_STATUS_FAILED);
+	/* Cfg_DutStartTime=2020-5-20-135-5-14-10-1-37-563-120-1.589E+09: 14 May 2020 10:01:37.563,
+	 * 120 minutes east of UTC */
+	assert_string_equal(wats_report_start(r), "2020-05-14T10:01:37.563+02:00");
+	assert_string_equal(misc(r, "Cfg_LoginMode"), "PROGRAMMER");
+	assert_string_equal(misc(r, "Cfg_Speaker"), "sp2");
+	assert_string_equal(misc(r, "FileName"), "DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt");
+	assert_string_equal(misc(r, "Ctrl_OverallVerdict"), "0 (fail)");
+	assert_string_equal(misc(r, "Cfg_PCName"), "(absent)"); /* empty */
+	/* root, 2 tasks; Impedance: re qts imp; Sound Pressure: level rbz resp thd */
+	counts(r, 10, 3);
+	wats_step *root = wats_report_root(r);
+	assert_int_equal(wats_step_status(root), WATS_STATUS_FAILED);
+	wats_step *imp = child(root, 0), *sp = child(root, 1);
+	assert_string_equal(wats_step_name(imp), "Impedance");
+	assert_string_equal(wats_step_type(imp), "SequenceCall");
+	assert_string_equal(wats_step_name(sp), "Sound Pressure");
+	/* Results_Fail=imp re fs; Results_Pass=resp level pol thd rbz */
+	assert_int_equal(wats_step_status(imp), WATS_STATUS_FAILED);
+	assert_int_equal(wats_step_status(sp), WATS_STATUS_PASSED);
+	/* re - 3.5156 2.8764: no value, both limits */
+	meas_is(r, "re", 0, "(other)", "GELE", "2.8764", "3.5156", NULL, WATS_STATUS_FAILED);
+	assert_null(wats_node_string(wats_node_get(wats_step_meas_at(find(root, "re"), 0), "value"), NULL));
+	/* qts - (empty) (empty): nothing, not in any Results_ list */
+	meas_is(r, "qts", 0, NULL, "LOG", NULL, NULL, NULL, WATS_STATUS_SKIPPED);
+	assert_string_equal(member(wats_step_meas_at(find(root, "qts"), 0), "lowLimit"), "(absent)");
+	/* level 95.203 97.337 91.337 */
+	meas_is(r, "level", 0, "95.203", "GELE", "91.337", "97.337", NULL, WATS_STATUS_PASSED);
+	/* Impedance-imp.txt: frq imp max min, 129 rows */
+	wats_step *ic = child(imp, 2);
+	assert_string_equal(wats_step_name(ic), "imp");
+	assert_string_equal(wats_step_type(ic), "Chart");
+	assert_int_equal(wats_step_status(ic), WATS_STATUS_FAILED);
+	wats_node *ch = wats_node_get(ic, "chart");
+	assert_string_equal(wats_node_get_string(ch, "chartType"), "LineLogX");
+	assert_string_equal(wats_node_get_string(ch, "xUnit"), "Hz");
+	assert_int_equal(nseries(ic), 3);
+	assert_int_equal(series_n(ic, 0, "imp"), 129);
+	assert_int_equal(series_n(ic, 1, "max"), 129);
+	assert_int_equal(series_n(ic, 2, "min"), 129);
+	/* first row 18.750 1.7263 3.4030 3.0445 */
+	wats_node *ser = wats_node_first(wats_node_get(ch, "series"));
+	assert_int_equal(strncmp(wats_node_get_string(ser, "xdata"), "18.75;23.438;", 13), 0);
+	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "1.7263;4.5925;3.1249;", 21), 0);
+	ser = wats_node_next(ser);
+	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "3.403;3.4223;", 13), 0);
+	/* Sound Pressure: level, then the curves in name order */
+	assert_string_equal(wats_step_name(child(sp, 0)), "level");
+	wats_step *rbz = child(sp, 1), *resp = child(sp, 2), *thd = child(sp, 3);
+	assert_string_equal(wats_step_name(rbz), "rbz");
+	assert_string_equal(wats_step_name(resp), "resp");
+	assert_string_equal(wats_step_name(thd), "thd");
+	/* resp: 161 rows, every one with values */
+	assert_int_equal(nseries(resp), 3);
+	assert_int_equal(series_n(resp, 0, "resp"), 161);
+	assert_int_equal(series_n(resp, 2, "min"), 161);
+	/* rbz: frq rbz max, 35 of 161 rows '-' (first 200.00 - -, then 206.00 56.344 66.924) */
+	assert_int_equal(nseries(rbz), 2);
+	assert_int_equal(series_n(rbz, 0, "rbz"), 126);
+	assert_int_equal(series_n(rbz, 1, "max"), 126);
+	ser = wats_node_first(wats_node_get(wats_node_get(rbz, "chart"), "series"));
+	assert_int_equal(strncmp(wats_node_get_string(ser, "xdata"), "206.0;212.0;", 12), 0);
+	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "56.344;54.367;", 14), 0);
+	/* thd: 131 of 161 rows with values */
+	assert_int_equal(series_n(thd, 0, "thd"), 131);
+	assert_int_equal(wats_step_status(thd), WATS_STATUS_PASSED);
+	got_free(&g);
+
+	/* Own sample in a temporary folder: pass verdict, a negative offset, one-sided limits,
+	 * a result without a verdict list entry, a folder file that is not <Task>-<kind>.txt. */
+	char *dir = tu_tmpdir();
+	char path[1024], sub[512];
+	snprintf(path, sizeof(path), "%s/DUT a1.txt", dir);
+	const char *sum = "//c\r\nCfg_SerialNumber=A/1\r\nCfg_UserName=\r\n"
+			  "Cfg_DutStartTime=2021-1-1-1-5-1-23-59-59-7--300-1.6E+09\r\n"
+			  "Ctrl_OverallVerdict=1\r\nResults_Pass=v1\tc\r\n";
+	tu_write(path, sum, strlen(sum));
+	snprintf(sub, sizeof(sub), "%s/DUT a1", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/T-values.txt", sub);
+	const char *vals = "name\tvalue\tmax\tmin\nv1\t1.50\t-\t1\nv2\t-2e3\t0\t-\nv3\t7\n";
+	tu_write(path, vals, strlen(vals));
+	snprintf(path, sizeof(path), "%s/T-c.txt", sub);
+	const char *curve = "frq\tc\tmax\tmin\n10\t1\t2\t0\n20\t-\t2\t0\n30\t3\n";
+	tu_write(path, curve, strlen(curve));
+	snprintf(path, sizeof(path), "%s/notes.md", sub);
+	tu_write(path, "x", 1);
+	snprintf(path, sizeof(path), "%s/DUT a1.txt", dir);
+	const char *p2[] = { "operator=Op", "station=S", "location=L", "purpose=P", NULL };
+	convert_path(&g, path, "klippel", p2);
+	assert_int_equal(g.n, 1);
+	r = g.r[0];
+	header(r, "A_1", "Unknown", "1.0", 10, "Op", NULL, WATS_STATUS_PASSED);
+	assert_string_equal(misc(r, "Cfg_SerialNumber"), "A/1");
+	assert_string_equal(wats_report_start(r), "2021-01-01T23:59:59.007-05:00");
+	counts(r, 6, 3);
+	meas_is(r, "v1", 0, "1.50", "GE", "1", NULL, NULL, WATS_STATUS_PASSED);
+	meas_is(r, "v2", 0, "-2e3", "LE", "0", NULL, NULL, WATS_STATUS_PASSED);
+	assert_int_equal(wats_step_status(find(wats_report_root(r), "v2")), WATS_STATUS_DONE);
+	meas_is(r, "v3", 0, "7", "LOG", NULL, NULL, NULL, WATS_STATUS_PASSED);
+	wats_step *c = find(wats_report_root(r), "c");
+	assert_int_equal(series_n(c, 0, "c"), 2);
+	assert_int_equal(series_n(c, 1, "max"), 2);
+	assert_int_equal(series_n(c, 2, "min"), 2);
+	assert_int_equal(wats_step_status(c), WATS_STATUS_PASSED);
+	got_free(&g);
+
+	/* A bad number in a folder file: that file and its line. */
+	snprintf(path, sizeof(path), "%s/T-c.txt", sub);
+	tu_write(path, "frq\tc\n10\t1\n20\tx2\n", 18);
+	snprintf(path, sizeof(path), "%s/DUT a1.txt", dir);
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "klippel";
+	assert_int_equal(wats_convert_file(NULL, reg, path, &o, keep, &g), WATS_EPARSE);
+	got_free(&g);
+	assert_non_null(strstr(wats_error_last()->message, "DUT a1/T-c.txt:3: 'x2' (c) is not a number"));
+	tu_rmtree(dir);
+	free(dir);
+
+	/* Buffer input: the summary alone (no folder), with a warning. */
+	size_t len;
+	char *text = tu_read(tu_fixture(KL_SUMMARY), &len);
+	assert_non_null(text);
+	assert_int_equal(wats_convert_buffer(NULL, reg, "s.txt", text, len, &o, keep, &g), 0);
+	assert_int_equal(g.n, 1);
+	counts(g.r[0], 1, 0);
+	assert_int_equal(wats_report_result(g.r[0]), WATS_STATUS_FAILED);
+	got_free(&g);
+	free(text);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -832,6 +1018,7 @@ static const struct {
 	{ "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", "stepwize" },
 	{ "vendor/listen-soundcheck/eu-data-logging.txt", "listen" },
 	{ "vendor/listen-soundcheck/us-complete-test.txt", "listen" },
+	{ KL_SUMMARY, "klippel" },
 	{ "new_report_example.json", "wsjf" },
 	{ "uur_example.json", "wsjf" },
 	{ "atml/atml-2.02.xml", "atml" },
@@ -839,7 +1026,7 @@ static const struct {
 	{ "atml/atml-6.01.xml", "atml" },
 };
 
-static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki", "sigmaquest", "stepwize", "listen" };
+static const char *vendors[] = { "teststand", "spea3030", "gr228x", "spectrum", "xjtag", "takaya", "saki", "sigmaquest", "stepwize", "listen", "klippel" };
 
 static void test_detect(void **st)
 {
@@ -960,6 +1147,13 @@ static void test_errors(void **st)
 	expect_error("listen", "Serial #:\tTime: \tLot #: \tCurve\n\nS1\tx\tL\t1,0\t2,0\n", "bad.txt:3: time");
 	expect_error("listen", "Serial #:\tTime: \tLot #: \tCurve\nS1\t12-01-2021 09:08:35\tL\t1,0\t2;0\n",
 		     "bad.txt:2: curve value '2;0' (column 5) is not a number");
+	expect_error("klippel", "//c\nCfg_SerialNumber=1\nCtrl_OverallVerdict=1\njunk\n",
+		     "bad.txt:4: line is neither a //comment nor Key=Value");
+	expect_error("klippel", "Cfg_SerialNumber=1\nCfg_DutStartTime=2020-5\nCtrl_OverallVerdict=1\n",
+		     "bad.txt:2: Cfg_DutStartTime '2020-5' is not");
+	expect_error("klippel", "Cfg_SerialNumber=1\nCtrl_OverallVerdict=7\n",
+		     "bad.txt:2: Ctrl_OverallVerdict '7' is not one of");
+	expect_error("klippel", "//c\nCfg_UserName=a\nCtrl_OverallVerdict=1\n", "bad.txt:3: no Cfg_SerialNumber");
 	expect_error("saki", "<Panel barcode='1' startDate='01/10/2024'>\n<Image id='1'>\n", "bad.txt:3");
 	expect_error("teststand", "<?xml version='1.0'?>\n<TSReport>\n<Prop Name='UUT'>", "bad.txt:3");
 }
@@ -978,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(test_sigmaquest),
 		cmocka_unit_test(test_stepwize),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_klippel),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 	};

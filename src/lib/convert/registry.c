@@ -461,6 +461,8 @@ int wats_converters_new(wats_converters **out)
 		rc = add_builtin(reg, "stepwize", "StepWize XSPC configuration and results", "*.xspc;*.xml", wats__stepwize_detect, wats__stepwize_convert);
 	if (!rc)
 		rc = add_builtin(reg, "listen", "Listen SoundCheck AutoSave log (results or curves; decimal point or comma)", "*.txt;*.csv", wats__listen_detect, wats__listen_convert);
+	if (!rc)
+		rc = add_builtin(reg, "klippel", "Klippel QC log (summary .txt of Key=Value lines plus the folder of curve files beside it)", "*.txt", wats__klippel_detect, wats__klippel_convert);
 	if (rc) {
 		wats_converters_free(reg);
 		return rc;

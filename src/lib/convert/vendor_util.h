@@ -32,6 +32,8 @@ double wats__stepwize_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__stepwize_convert(const wats_converter *, wats__cctx *);
 double wats__listen_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__listen_convert(const wats_converter *, wats__cctx *);
+double wats__klippel_detect(WATS__VENDOR_DETECT_ARGS);
+int wats__klippel_convert(const wats_converter *, wats__cctx *);
 
 /* ---- XML tree ---------------------------------------------------------------------------- */
 
