@@ -53,7 +53,7 @@ typedef struct wats_client_options {
 	const char *base_url;      /**< "https://host[/prefix]"; trailing "/" and one "/api" are dropped */
 	const char *token;         /**< sent verbatim as "Authorization: Basic <token>" (base64 of user:password) */
 	const char *station_name;  /**< machineName of new reports; default WATS_STATION, station file, host name */
-	const char *location;      /**< default WATS_LOCATION, station file, "" */
+	const char *location;      /**< default WATS_LOCATION, station file, "Unknown" */
 	const char *purpose;       /**< default WATS_PURPOSE, station file, "Development" */
 	const char *station_file;  /**< default WATS_STATION_FILE, else /etc/wats/station */
 	const char *ca_file;       /**< PEM bundle to verify the server with; default the system store */

@@ -15,8 +15,9 @@ static void test_quickstart_submits_to_devserver(void **state)
 	setenv("WATS_BASE_URL", tu_devserver_url(s), 1);
 	setenv("WATS_AUTH_TOKEN", tu_devserver_token(s), 1);
 	setenv("WATS_STATION", "quickstart-station", 1);
-	setenv("WATS_LOCATION", "Lab", 1);
-	setenv("WATS_PURPOSE", "Demo", 1);
+	/* Only the server and token, as the README shows: the station identity fills the rest. */
+	unsetenv("WATS_LOCATION");
+	unsetenv("WATS_PURPOSE");
 	char *out = NULL, *err = NULL;
 	char *argv[] = { (char *)getenv("WATS_EXAMPLE_QUICKSTART"), NULL };
 	int rc = tu_run(argv, &out, &err);

@@ -229,7 +229,7 @@ static void test_station(void **state)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	assert_string_equal(s.name, host);
 	assert_string_equal(s.source, "hostname");
-	assert_string_equal(s.location, "");
+	assert_string_equal(s.location, "Unknown");
 	assert_string_equal(s.purpose, "Development");
 	wats__station_dispose(&s);
 	/* File beats host name; env beats file; option beats env. Blank env counts as unset. */

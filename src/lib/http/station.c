@@ -123,7 +123,9 @@ int wats__station_resolve(wats__station *out, const char *name, const char *loca
 	if (!out->location)
 		out->location = env_dup("WATS_LOCATION");
 	if (!out->location)
-		out->location = strdup(ff.location ? ff.location : "");
+		/* WATS requires a location on every report; pyWATS's report factory falls back to
+		 * "Unknown" too, so a station nobody configured still submits valid reports. */
+		out->location = strdup(ff.location ? ff.location : "Unknown");
 	out->purpose = purpose ? strip_dup(purpose, strlen(purpose)) : NULL;
 	if (!out->purpose)
 		out->purpose = env_dup("WATS_PURPOSE");
