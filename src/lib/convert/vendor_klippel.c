@@ -185,7 +185,6 @@ static char *slurp(kctx *q, const char *path, const char *fname)
 		if (strlen(b) != n) {
 			wats__cctx_warn(q->c, 0, fname, "'%s' holds NUL bytes; read up to the first", path);
 		}
-		wats__vu_nonchar_fix(b, strlen(b));
 	}
 	return b;
 }
@@ -677,7 +676,6 @@ int wats__klippel_convert(const wats_converter *cv, wats__cctx *c)
 	free(owned);
 	if (strlen(text) != len)
 		wats__cctx_warn(c, 0, "summary", "NUL bytes in the summary; read up to the first");
-	wats__vu_nonchar_fix(text, strlen(text));
 	char *p = text, *line;
 	long ln = 0;
 	size_t cap = 0;

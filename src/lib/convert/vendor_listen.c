@@ -372,7 +372,6 @@ int wats__listen_convert(const wats_converter *cv, wats__cctx *c)
 	while ((rc = wats__lines_next(&l, &line, &len)) > 0) {
 		if (!len || (len == 1 && *line == '\r'))
 			continue;
-		wats__vu_nonchar_fix(line, len);
 		if ((rc = row(&q, line, len, l.line)) < 0)
 			break;
 	}

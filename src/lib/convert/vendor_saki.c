@@ -150,15 +150,7 @@ static int panel(wats__cctx *c, const vu_node *p)
 		rc = wats_report_set_result(r, res);
 	if (!rc && res == WATS_STATUS_FAILED)
 		rc = wats_step_set_status(wats_report_root(r), WATS_STATUS_FAILED);
-	if (!rc)
-		rc = wats__vu_finish(c, r, line);
-	if (rc < 0) {
-		wats_report_free(r);
-		if (rc == WATS_EINVAL)
-			rc = wats__cctx_error(c, WATS_EPARSE, line, 0, "%s", wats_error_last()->message);
-		return rc;
-	}
-	return wats__cctx_emit(c, r);
+	return wats__vu_deliver(c, c, r, line, rc);
 }
 
 double wats__saki_detect(const wats_converter *cv, const char *name, const unsigned char *head,

@@ -501,15 +501,7 @@ static int unit_report(wats__cctx *c, const vu_node *u)
 		res = WATS_STATUS_ERROR;
 	if (!rc)
 		rc = wats_report_set_result(r, res);
-	if (!rc)
-		rc = wats__vu_finish(c, r, line);
-	if (rc < 0) {
-		wats_report_free(r);
-		if (rc == WATS_EINVAL)
-			rc = wats__cctx_error(c, WATS_EPARSE, line, 0, "%s", wats_error_last()->message);
-		return rc;
-	}
-	return wats__cctx_emit(c, r);
+	return wats__vu_deliver(c, c, r, line, rc);
 }
 
 static void attr_copy(char *out, size_t size, const unsigned char *head, size_t len, const char *key)

@@ -227,15 +227,7 @@ static int results(wats__cctx *c, const vu_node *root)
 		rc = wats_report_set_result(r, res);
 	if (!rc && res != WATS_STATUS_PASSED)
 		rc = wats_step_set_status(wats_report_root(r), res);
-	if (!rc)
-		rc = wats__vu_finish(c, r, line);
-	if (rc < 0) {
-		wats_report_free(r);
-		if (rc == WATS_EINVAL)
-			rc = wats__cctx_error(c, WATS_EPARSE, line, 0, "%s", wats_error_last()->message);
-		return rc;
-	}
-	return wats__cctx_emit(c, r);
+	return wats__vu_deliver(c, c, r, line, rc);
 }
 
 static void leaf_copy(char *out, size_t size, const unsigned char *head, size_t len, const char *open)

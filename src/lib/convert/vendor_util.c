@@ -338,10 +338,16 @@ int wats__vu_id_clean(char *s)
 	return n;
 }
 
-void wats__vu_nonchar_fix(char *s, size_t len)
+int wats__vu_deliver(wats__cctx *c, wats__cctx *to, wats_report *r, long line, int rc)
 {
-	for (size_t i = 0; i + 2 < len; i++)
-		if ((unsigned char)s[i] == 0xEF && (unsigned char)s[i + 1] == 0xBF &&
-		    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
-			s[i + 2] = (char)0xBD;
+	if (!rc)
+		rc = wats__vu_finish(c, r, line);
+	if (rc < 0) {
+		wats_report_free(r);
+		/* A setter refused a value from the file: say where in the file. */
+		if (rc == WATS_EINVAL)
+			rc = wats__cctx_error(c, WATS_EPARSE, line, 0, "%s", wats_error_last()->message);
+		return rc;
+	}
+	return wats__cctx_emit(to, r);
 }

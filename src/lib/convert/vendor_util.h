@@ -107,17 +107,18 @@ int wats__vu_num(wats__cctx *c, wats_report *r, wats_node *obj, const char *key,
  * in place; returns how many were replaced.
  */
 int wats__vu_id_clean(char *s);
-/**
- * Replace the noncharacters U+FFFE and U+FFFF (UTF-8 EF BF BE / EF BF BF, which a UTF-16 file
- * can carry but XML 1.0 forbids, so the WSXF writer would emit XML that does not read back) by
- * U+FFFD in place.
- */
-void wats__vu_nonchar_fix(char *s, size_t len);
 
 /**
  * Fill what the model requires and the file and parameters left out: pn "Unknown" (warned),
  * rev "1.0", processCode 10 (machineName, location, purpose come from the station parameters).
  */
 int wats__vu_finish(wats__cctx *c, wats_report *r, long line);
+
+/**
+ * The end of every report: unless rc is already an error, wats__vu_finish, then hand the
+ * report to `to` (usually c). On error the report is freed and a value a setter refused is
+ * reported at `line` of the file. Returns the result.
+ */
+int wats__vu_deliver(wats__cctx *c, wats__cctx *to, wats_report *r, long line, int rc);
 
 #endif

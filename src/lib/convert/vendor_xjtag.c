@@ -186,15 +186,7 @@ static int run_report(wats__cctx *c, wats__cctx *out, const vu_node *tr)
 		rc = wats_report_set_result(r, res == WATS_STATUS_SKIPPED ? WATS_STATUS_PASSED : res);
 	if (!rc && res == WATS_STATUS_FAILED)
 		rc = wats_step_set_status(wats_report_root(r), WATS_STATUS_FAILED);
-	if (!rc)
-		rc = wats__vu_finish(c, r, line);
-	if (rc < 0) {
-		wats_report_free(r);
-		if (rc == WATS_EINVAL)
-			rc = wats__cctx_error(c, WATS_EPARSE, line, 0, "%s", wats_error_last()->message);
-		return rc;
-	}
-	return wats__cctx_emit(out, r);
+	return wats__vu_deliver(c, out, r, line, rc);
 }
 
 static int xml_run(wats__cctx *c, wats__cctx *out)
