@@ -13,48 +13,18 @@
 #include <time.h>
 
 #include "convert/xmlin.h"
+#include "convert/xmltree.h"
 #include "util/timefmt.h"
 
-typedef struct dnode {
-	char *name;           /* local name */
-	char **atts;          /* local name, value pairs, NULL-terminated */
-	char *text;
-	struct dnode *first, *last, *next, *parent;
-	long line;
-} dnode;
+typedef wats__xnode dnode;
 
 typedef struct atml {
 	wats__cctx *c;
-	dnode *root, *cur; /* the TestResults being collected */
+	wats__xtree tree; /* the TestResults being collected */
 	int version_warned;
-	size_t nodes;
 } atml;
 
 #define MAX_NODES 4000000
-
-static void dfree(dnode *n)
-{
-	while (n) {
-		dnode *next = n->next;
-		dfree(n->first);
-		if (n->atts)
-			for (char **a = n->atts; *a; a++)
-				free(*a);
-		free(n->atts);
-		free(n->name);
-		free(n->text);
-		free(n);
-		n = next;
-	}
-}
-
-static dnode *child(const dnode *n, const char *name)
-{
-	for (dnode *c = n ? n->first : NULL; c; c = c->next)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
-}
 
 static dnode *path(const dnode *n, const char *p)
 {
@@ -65,22 +35,12 @@ static dnode *path(const dnode *n, const char *p)
 			return NULL;
 		memcpy(part, p, len);
 		part[len] = '\0';
-		n = child(n, part);
+		n = wats__xtree_child(n, part);
 		p += len;
 		if (*p == '/')
 			p++;
 	}
 	return (dnode *)n;
-}
-
-static const char *attr(const dnode *n, const char *name)
-{
-	if (!n || !n->atts)
-		return NULL;
-	for (char **a = n->atts; a[0]; a += 2)
-		if (!strcmp(a[0], name))
-			return a[1];
-	return NULL;
 }
 
 static const char *text(const dnode *n)
@@ -92,49 +52,16 @@ static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
 {
 	atml *a = ud;
 	const char *local = wats__xml_local(name);
-	if (!a->cur) {
+	if (!a->tree.cur) {
 		if (wats__xml_depth(x) == 1 && strcmp(local, "TestResults") &&
 		    strcmp(local, "TestResultsCollection"))
 			return wats__xml_error(x, WATS_EPARSE,
 					       "root element <%s> is not ATML Test Results "
 					       "(TestResults or TestResultsCollection)", local);
 		if (strcmp(local, "TestResults"))
-			return 0;
+			return 0; /* outside a TestResults: nothing to keep */
 	}
-	if (++a->nodes > MAX_NODES)
-		return wats__xml_error(x, WATS_ELIMIT, "more than %d elements in one TestResults", MAX_NODES);
-	dnode *n = calloc(1, sizeof(*n));
-	if (!n)
-		return wats__error_oom();
-	n->name = strdup(local);
-	n->line = wats__xml_line(x);
-	size_t na = 0;
-	while (atts[na])
-		na++;
-	n->atts = calloc(na + 1, sizeof(char *));
-	if (!n->name || !n->atts) {
-		dfree(n);
-		return wats__error_oom();
-	}
-	for (size_t i = 0; i < na; i++) {
-		n->atts[i] = strdup(i % 2 ? atts[i] : wats__xml_local(atts[i]));
-		if (!n->atts[i]) {
-			dfree(n);
-			return wats__error_oom();
-		}
-	}
-	if (!a->cur) {
-		a->root = a->cur = n;
-		return 0;
-	}
-	n->parent = a->cur;
-	if (a->cur->last)
-		a->cur->last->next = n;
-	else
-		a->cur->first = n;
-	a->cur->last = n;
-	a->cur = n;
-	return 0;
+	return wats__xtree_start(&a->tree, x, name, atts);
 }
 
 static int convert_results(atml *a, const dnode *tr);
@@ -143,32 +70,31 @@ static int on_end(wats__xml *x, void *ud, const char *name, const char *txt, siz
 {
 	(void)x, (void)name;
 	atml *a = ud;
-	if (!a->cur)
+	dnode *ended = a->tree.cur;
+	if (!ended)
 		return 0;
-	if (!a->cur->first && len) {
-		a->cur->text = malloc(len + 1);
-		if (!a->cur->text)
-			return wats__error_oom();
-		memcpy(a->cur->text, txt, len);
-		a->cur->text[len] = '\0';
-		wats__trim(a->cur->text);
-	}
-	if (a->cur == a->root) {
-		int rc = convert_results(a, a->root);
-		dfree(a->root);
-		a->root = a->cur = NULL;
-		a->nodes = 0;
+	int rc = wats__xtree_end(&a->tree, txt, len);
+	if (rc < 0)
 		return rc;
+	if (ended->text) {
+		wats__trim(ended->text);
+		ended->tlen = strlen(ended->text);
 	}
-	a->cur = a->cur->parent;
-	return 0;
+	/* A whole TestResults has been read: convert it and let it go. */
+	if (ended == a->tree.root) {
+		rc = convert_results(a, a->tree.root);
+		wats__xtree_free(a->tree.root);
+		a->tree.root = a->tree.cur = NULL;
+		a->tree.nodes = 0;
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 
 static wats_status outcome_status(const dnode *o)
 {
-	const char *v = attr(o, "value"), *q = attr(o, "qualifier");
+	const char *v = wats__xtree_attr(o, "value"), *q = wats__xtree_attr(o, "qualifier");
 	if (!v)
 		return WATS_STATUS_NONE;
 	if (!strcasecmp(v, "NotStarted"))
@@ -189,10 +115,10 @@ static wats_status outcome_status(const dnode *o)
 static const char *ts_prop(const dnode *step, const char *name)
 {
 	const dnode *p = path(step, "Extension/TSStepProperties");
-	const dnode *n = child(p, name);
+	const dnode *n = wats__xtree_child(p, name);
 	if (!n)
 		return NULL;
-	return attr(n, "value") ? attr(n, "value") : text(n);
+	return wats__xtree_attr(n, "value") ? wats__xtree_attr(n, "value") : text(n);
 }
 
 static int set_num(atml *a, wats_report *r, wats_node *obj, const char *key, const char *v,
@@ -213,9 +139,9 @@ static int common(atml *a, wats_report *r, wats_step *s, const dnode *n, wats_st
 	if (g)
 		rc = wats_step_set_group(s, !strcasecmp(g, "Setup") ? 'S' : !strcasecmp(g, "Cleanup") ? 'C' : 'M');
 	const char *v;
-	if (!rc && (v = attr(n, "startDateTime")))
+	if (!rc && (v = wats__xtree_attr(n, "startDateTime")))
 		rc = wats_step_set_start_text(s, v);
-	if (!rc && (v = attr(n, "testReferenceID")))
+	if (!rc && (v = wats__xtree_attr(n, "testReferenceID")))
 		rc = wats_node_set_string(r, s, "tsGuid", v);
 	if (!rc && (v = ts_prop(n, "TotalTime")))
 		rc = set_num(a, r, s, "totTime", v, n->line, "TotalTime");
@@ -224,7 +150,7 @@ static int common(atml *a, wats_report *r, wats_step *s, const dnode *n, wats_st
 	/* ReportText from the Data collection. */
 	for (dnode *it = path(n, "Data/Collection") ? path(n, "Data/Collection")->first : NULL;
 	     it && !rc; it = it->next) {
-		const char *nm = attr(it, "name");
+		const char *nm = wats__xtree_attr(it, "name");
 		const char *val = text(path(it, "Datum/Value"));
 		if (nm && val && !strcmp(nm, "ReportText"))
 			rc = wats_step_set_report_text(s, val);
@@ -236,8 +162,8 @@ static const char *datum_value(const dnode *d)
 {
 	if (!d)
 		return NULL;
-	const char *v = attr(d, "value");
-	return v ? v : text(child(d, "Value"));
+	const char *v = wats__xtree_attr(d, "value");
+	return v ? v : text(wats__xtree_child(d, "Value"));
 }
 
 static int add_numeric(atml *a, wats_report *r, wats_step *s, const char *mname,
@@ -245,9 +171,9 @@ static int add_numeric(atml *a, wats_report *r, wats_step *s, const char *mname,
 {
 	const dnode *datum = path(result, "TestData/Datum");
 	const char *value = datum_value(datum);
-	const char *unit = attr(datum, "nonStandardUnit") ? attr(datum, "nonStandardUnit") : attr(datum, "unit");
-	const dnode *tl = child(result, "TestLimits");
-	const dnode *lim = child(tl, "Limits");
+	const char *unit = wats__xtree_attr(datum, "nonStandardUnit") ? wats__xtree_attr(datum, "nonStandardUnit") : wats__xtree_attr(datum, "unit");
+	const dnode *tl = wats__xtree_child(result, "TestLimits");
+	const dnode *lim = wats__xtree_child(tl, "Limits");
 	wats_compop op = WATS_COMP_LOG;
 	const char *low = NULL, *high = NULL;
 	char lowbuf[64], highbuf[64];
@@ -255,27 +181,27 @@ static int add_numeric(atml *a, wats_report *r, wats_step *s, const char *mname,
 	if (tl && !lim) {
 		op = WATS_COMP_GELE;
 	} else if (lim) {
-		const dnode *pair = child(lim, "LimitPair"), *single = child(lim, "SingleLimit"),
-			    *exp = child(lim, "Expected");
+		const dnode *pair = wats__xtree_child(lim, "LimitPair"), *single = wats__xtree_child(lim, "SingleLimit"),
+			    *exp = wats__xtree_child(lim, "Expected");
 		if (pair) {
-			const dnode *l1 = child(pair, "Limit"), *l2 = l1 ? l1->next : NULL;
+			const dnode *l1 = wats__xtree_child(pair, "Limit"), *l2 = l1 ? l1->next : NULL;
 			while (l2 && strcmp(l2->name, "Limit"))
 				l2 = l2->next;
 			char ops[16];
-			snprintf(ops, sizeof(ops), "%s%s", attr(l1, "comparator") ? attr(l1, "comparator") : "GE",
-				 attr(l2, "comparator") ? attr(l2, "comparator") : "LE");
+			snprintf(ops, sizeof(ops), "%s%s", wats__xtree_attr(l1, "comparator") ? wats__xtree_attr(l1, "comparator") : "GE",
+				 wats__xtree_attr(l2, "comparator") ? wats__xtree_attr(l2, "comparator") : "LE");
 			op = wats_compop_parse(ops);
-			low = datum_value(child(l1, "Datum"));
-			high = datum_value(child(l2, "Datum"));
+			low = datum_value(wats__xtree_child(l1, "Datum"));
+			high = datum_value(wats__xtree_child(l2, "Datum"));
 			if (op == WATS_COMP_UNKNOWN || wats_compop_limits(op) != 2) {
 				wats__cctx_warn(a->c, pair->line, "LimitPair", "comparators %s not a WATS range "
 						"operator; GELE used", ops);
 				op = WATS_COMP_GELE;
 			}
 		} else if (single) {
-			const char *cmp = attr(single, "comparator") ? attr(single, "comparator") : "GE";
+			const char *cmp = wats__xtree_attr(single, "comparator") ? wats__xtree_attr(single, "comparator") : "GE";
 			op = wats_compop_parse(cmp);
-			low = datum_value(child(single, "Datum"));
+			low = datum_value(wats__xtree_child(single, "Datum"));
 			if (op == WATS_COMP_UNKNOWN || wats_compop_limits(op) != 1) {
 				wats__cctx_warn(a->c, single->line, "SingleLimit", "comparator %s not a WATS "
 						"single-limit operator; GE used", cmp);
@@ -284,18 +210,18 @@ static int add_numeric(atml *a, wats_report *r, wats_step *s, const char *mname,
 		} else if (exp) {
 			const dnode *raw = path(lim, "Extension/TSLimitProperties/RawLimits");
 			const dnode *tt = path(lim, "Extension/TSLimitProperties/ThresholdType");
-			const char *nom = attr(child(raw, "Nominal"), "value");
+			const char *nom = wats__xtree_attr(wats__xtree_child(raw, "Nominal"), "value");
 			if (tt && nom) {
 				double n, lo = NAN, hi = NAN, d;
-				const char *t = text(tt) ? text(tt) : attr(tt, "value");
+				const char *t = text(tt) ? text(tt) : wats__xtree_attr(tt, "value");
 				wats__parse_double(nom, &n);
 				double scale = t && !strcasecmp(t, "percentage") ? fabs(n) / 100
 					       : t && !strcasecmp(t, "ppm") ? fabs(n) / 1e6 : 1;
-				if (attr(child(raw, "Low"), "value") &&
-				    !wats__parse_double(attr(child(raw, "Low"), "value"), &d))
+				if (wats__xtree_attr(wats__xtree_child(raw, "Low"), "value") &&
+				    !wats__parse_double(wats__xtree_attr(wats__xtree_child(raw, "Low"), "value"), &d))
 					lo = n - d * scale;
-				if (attr(child(raw, "High"), "value") &&
-				    !wats__parse_double(attr(child(raw, "High"), "value"), &d))
+				if (wats__xtree_attr(wats__xtree_child(raw, "High"), "value") &&
+				    !wats__parse_double(wats__xtree_attr(wats__xtree_child(raw, "High"), "value"), &d))
 					hi = n + d * scale;
 				op = WATS_COMP_GELE;
 				if (!isnan(lo))
@@ -303,11 +229,11 @@ static int add_numeric(atml *a, wats_report *r, wats_step *s, const char *mname,
 				if (!isnan(hi))
 					snprintf(highbuf, sizeof(highbuf), "%.17g", hi), high = highbuf;
 			} else {
-				const char *cmp = attr(exp, "comparator") ? attr(exp, "comparator") : "EQ";
+				const char *cmp = wats__xtree_attr(exp, "comparator") ? wats__xtree_attr(exp, "comparator") : "EQ";
 				op = wats_compop_parse(cmp);
 				if (op == WATS_COMP_UNKNOWN || wats_compop_limits(op) != 1)
 					op = WATS_COMP_EQ;
-				low = datum_value(child(exp, "Datum"));
+				low = datum_value(wats__xtree_child(exp, "Datum"));
 			}
 		} else {
 			op = WATS_COMP_GELE;
@@ -325,7 +251,7 @@ static int add_numeric(atml *a, wats_report *r, wats_step *s, const char *mname,
 		rc = set_num(a, r, m, "lowLimit", low, line, "Limit");
 	if (!rc && high && wats_compop_limits(op) >= 2)
 		rc = set_num(a, r, m, "highLimit", high, line, "Limit");
-	const dnode *mo = child(result, "Outcome");
+	const dnode *mo = wats__xtree_child(result, "Outcome");
 	if (!rc)
 		rc = wats_meas_set_status(m, mo ? outcome_status(mo) : st);
 	return rc;
@@ -336,19 +262,19 @@ static int steps(atml *a, wats_report *r, wats_step *parent, const dnode *contai
 static int one_step(atml *a, wats_report *r, wats_step *parent, const dnode *n)
 {
 	const char *ts_type = ts_prop(n, "StepType");
-	const char *name = attr(n, "callerName") ? attr(n, "callerName") : attr(n, "name");
+	const char *name = wats__xtree_attr(n, "callerName") ? wats__xtree_attr(n, "callerName") : wats__xtree_attr(n, "name");
 	if (!name)
 		name = ts_type ? ts_type : n->name;
-	if (!attr(n, "callerName") && strrchr(name, '#'))
+	if (!wats__xtree_attr(n, "callerName") && strrchr(name, '#'))
 		name = strrchr(name, '#') + 1; /* "file.seq#Sequence": the sequence name */
-	wats_status st = outcome_status(child(n, "Outcome"));
+	wats_status st = outcome_status(wats__xtree_child(n, "Outcome"));
 	if (st == WATS_STATUS_NONE)
-		st = outcome_status(child(n, "ActionOutcome"));
+		st = outcome_status(wats__xtree_child(n, "ActionOutcome"));
 	wats_step *s = NULL;
 	int rc;
 	if (!strcmp(n->name, "TestGroup") || (ts_type && !strcmp(ts_type, "SequenceCall"))) {
 		rc = wats_step_add(&s, parent, WATS_STEP_SEQUENCE, name);
-		const char *seq = attr(n, "name");
+		const char *seq = wats__xtree_attr(n, "name");
 		if (!rc && seq) {
 			const char *hash = strrchr(seq, '#');
 			char *file = hash ? strndup(seq, (size_t)(hash - seq)) : NULL;
@@ -383,7 +309,7 @@ static int one_step(atml *a, wats_report *r, wats_step *parent, const dnode *n)
 			if (strcmp(c->name, "TestResult"))
 				continue;
 			char mname[128];
-			snprintf(mname, sizeof(mname), "%s", attr(c, "name") ? attr(c, "name") : "");
+			snprintf(mname, sizeof(mname), "%s", wats__xtree_attr(c, "name") ? wats__xtree_attr(c, "name") : "");
 			if (multi && !*mname)
 				snprintf(mname, sizeof(mname), "Measurement %zu", k + 1);
 			rc = add_numeric(a, r, s, multi ? mname : NULL, c, st);
@@ -403,15 +329,15 @@ static int one_step(atml *a, wats_report *r, wats_step *parent, const dnode *n)
 			rc = wats_node_set_string(r, s, "stepType", "StringValueTest");
 		if (!rc)
 			rc = common(a, r, s, n, st);
-		const dnode *res = child(n, "TestResult");
+		const dnode *res = wats__xtree_child(n, "TestResult");
 		const char *value = datum_value(path(res, "TestData/Datum"));
 		const dnode *exp = path(res, "TestLimits/Limits/Expected");
 		wats_compop op = WATS_COMP_LOG;
 		const char *limit = NULL;
 		if (exp) {
-			const char *cmp = attr(exp, "comparator");
+			const char *cmp = wats__xtree_attr(exp, "comparator");
 			op = cmp && !strcasecmp(cmp, "CIEQ") ? WATS_COMP_IGNORECASE : WATS_COMP_CASESENSIT;
-			limit = datum_value(child(exp, "Datum"));
+			limit = datum_value(wats__xtree_child(exp, "Datum"));
 		}
 		wats_meas *m;
 		if (!rc)
@@ -454,13 +380,13 @@ static int convert_results(atml *a, const dnode *tr)
 	int rc = wats__new_uut(&r, c);
 	if (rc < 0)
 		return rc;
-	const dnode *uut = child(tr, "UUT");
-	const char *sn = text(child(uut, "SerialNumber"));
+	const dnode *uut = wats__xtree_child(tr, "UUT");
+	const char *sn = text(wats__xtree_child(uut, "SerialNumber"));
 	const char *pn = NULL;
 	const dnode *ids = path(uut, "Definition/Identification/IdentificationNumbers");
 	for (dnode *id = ids ? ids->first : NULL; id; id = id->next)
-		if (!pn || (attr(id, "type") && !strcasecmp(attr(id, "type"), "Part")))
-			pn = attr(id, "number") ? attr(id, "number") : pn;
+		if (!pn || (wats__xtree_attr(id, "type") && !strcasecmp(wats__xtree_attr(id, "type"), "Part")))
+			pn = wats__xtree_attr(id, "number") ? wats__xtree_attr(id, "number") : pn;
 	if (sn && *sn)
 		rc = wats_report_set_sn(r, sn);
 	else
@@ -475,19 +401,19 @@ static int convert_results(atml *a, const dnode *tr)
 	if (!rc && wats_report_process_code(&(int){ 0 }, r) != 0)
 		rc = wats_report_set_process_code(r, 10);
 	const dnode *op = path(tr, "Personnel/SystemOperator");
-	const char *opname = attr(op, "name") ? attr(op, "name") : attr(op, "ID");
+	const char *opname = wats__xtree_attr(op, "name") ? wats__xtree_attr(op, "name") : wats__xtree_attr(op, "ID");
 	if (!rc && opname && !wats__cctx_param(c, "operator"))
 		rc = wats_report_set_operator(r, opname);
 	const char *station = text(path(tr, "TestStation/SerialNumber"));
 	if (!rc && station && !wats__cctx_param(c, "station"))
 		rc = wats_report_set_machine_name(r, station);
-	const dnode *rs = child(tr, "ResultSet");
+	const dnode *rs = wats__xtree_child(tr, "ResultSet");
 	wats_node *info = wats_report_info(r);
 	if (!rs) {
 		wats_report_free(r);
 		return wats__cctx_error(c, WATS_EPARSE, tr->line, 0, "TestResults without a ResultSet");
 	}
-	const char *start = attr(rs, "startDateTime"), *end = attr(rs, "endDateTime");
+	const char *start = wats__xtree_attr(rs, "startDateTime"), *end = wats__xtree_attr(rs, "endDateTime");
 	if (!rc && start) {
 		time_t t0, t1;
 		long n0, n1;
@@ -509,31 +435,31 @@ static int convert_results(atml *a, const dnode *tr)
 			rc = wats_node_set_number(r, info, "execTime", secs);
 		}
 	}
-	wats_status res = outcome_status(child(rs, "Outcome"));
+	wats_status res = outcome_status(wats__xtree_child(rs, "Outcome"));
 	if (!rc && res != WATS_STATUS_NONE)
 		rc = wats_report_set_result(r, res == WATS_STATUS_SKIPPED ? WATS_STATUS_DONE : res);
 	const dnode *rsp = path(tr, "Extension/TSResultSetProperties");
 	const char *v;
-	if (!rc && (v = text(child(rsp, "BatchSerialNumber"))))
+	if (!rc && (v = text(wats__xtree_child(rsp, "BatchSerialNumber"))))
 		rc = wats_node_set_string(r, info, "batchSN", v);
-	if (!rc && (v = attr(child(rsp, "TestSocketIndex"), "value")))
+	if (!rc && (v = wats__xtree_attr(wats__xtree_child(rsp, "TestSocketIndex"), "value")))
 		rc = set_num(a, r, info, "testSocketIndex", v, rsp->line, "TestSocketIndex");
 	/* Misc infos: UUT/Definition/Extension/TSCollection/Item[@name=AdditionalData]. */
 	const dnode *coll = path(uut, "Definition/Extension/TSCollection");
 	for (dnode *it = coll ? coll->first : NULL; it && !rc; it = it->next) {
-		if (!attr(it, "name") || strcmp(attr(it, "name"), "AdditionalData"))
+		if (!wats__xtree_attr(it, "name") || strcmp(wats__xtree_attr(it, "name"), "AdditionalData"))
 			continue;
-		const dnode *cc = child(it, "Collection");
+		const dnode *cc = wats__xtree_child(it, "Collection");
 		for (dnode *e = cc ? cc->first : NULL; e && !rc; e = e->next) {
-			const char *d = attr(e, "name");
-			const char *val = datum_value(child(e, "Datum"));
+			const char *d = wats__xtree_attr(e, "name");
+			const char *val = datum_value(wats__xtree_child(e, "Datum"));
 			if (d && val && *d && *val)
 				rc = wats_report_add_misc_info(NULL, r, d, val);
 		}
 	}
 	wats_step *root = wats_report_root(r);
 	if (!rc) {
-		const char *seq = attr(rs, "name");
+		const char *seq = wats__xtree_attr(rs, "name");
 		if (seq) {
 			const char *hash = strrchr(seq, '#');
 			char *file = hash ? strndup(seq, (size_t)(hash - seq)) : NULL;
@@ -587,9 +513,10 @@ int wats__atml_convert(const wats_converter *cv, wats__cctx *c)
 	atml a;
 	memset(&a, 0, sizeof(a));
 	a.c = c;
+	a.tree.max = MAX_NODES; /* per TestResults: the tree is emptied after each */
 	wats__xml_handlers h = { &a, on_start, on_end };
 	int rc = wats__xml_parse(c, &h);
-	dfree(a.root);
+	wats__xtree_free(a.tree.root);
 	if (!rc && c->count == 0)
 		rc = wats__cctx_error(c, WATS_EPARSE, 0, 0, "no TestResults element found");
 	return rc;

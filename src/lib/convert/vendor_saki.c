@@ -33,10 +33,10 @@ static wats_status verdict(const char *v)
 }
 
 /* A step per <Reference>: string measurement = the component's part number (LOG). */
-static int references(wats__cctx *c, wats_step *img, const vu_node *list, const char *seqname,
+static int references(wats__cctx *c, wats_step *img, const wats__xnode *list, const char *seqname,
 		      wats_status st)
 {
-	const vu_node *ref = wats__vu_child(list, "Reference");
+	const wats__xnode *ref = wats__xtree_child(list, "Reference");
 	if (!ref)
 		return 0;
 	wats_step *seq;
@@ -44,15 +44,15 @@ static int references(wats__cctx *c, wats_step *img, const vu_node *list, const 
 	if (!rc)
 		rc = wats_step_set_status(seq, st);
 	wats_buf b = WATS_BUF_INIT;
-	for (; ref && !rc; ref = wats__vu_next_same(ref)) {
-		const char *d = wats__vu_attr(ref, "designator");
+	for (; ref && !rc; ref = wats__xtree_next_same(ref)) {
+		const char *d = wats__xtree_attr(ref, "designator");
 		if (!d || !*d) {
 			wats__cctx_warn(c, ref->line, "designator", "<Reference> without a designator");
 			d = "(unnamed)";
 		}
 		wats_step *s;
 		rc = wats_step_add(&s, seq, WATS_STEP_STRING, d);
-		const char *pn = wats__vu_attr(ref, "partNumber");
+		const char *pn = wats__xtree_attr(ref, "partNumber");
 		wats_meas *m;
 		if (!rc)
 			rc = wats_step_add_string(&m, s, NULL, pn ? pn : "", WATS_COMP_LOG, NULL);
@@ -60,7 +60,7 @@ static int references(wats__cctx *c, wats_step *img, const vu_node *list, const 
 			rc = wats_meas_set_status(m, st);
 		if (!rc)
 			rc = wats_step_set_status(s, st);
-		const char *pk = wats__vu_attr(ref, "package"), *de = wats__vu_attr(ref, "description");
+		const char *pk = wats__xtree_attr(ref, "package"), *de = wats__xtree_attr(ref, "description");
 		b.len = 0;
 		if (!rc && pk && *pk)
 			rc = wats__buf_printf(&b, "Package: %s", pk);
@@ -73,13 +73,13 @@ static int references(wats__cctx *c, wats_step *img, const vu_node *list, const 
 	return rc;
 }
 
-static int panel(wats__cctx *c, const vu_node *p)
+static int panel(wats__cctx *c, const wats__xnode *p)
 {
 	if (!p || strcmp(p->name, "Panel"))
 		return wats__cctx_error(c, WATS_EPARSE, p ? p->line : 1, 0,
 					"root element <%s> is not a Saki <Panel>", p ? p->name : "");
 	long line = p->line;
-	const char *sd = wats__vu_attr(p, "startDate"), *stt = wats__vu_attr(p, "startTime");
+	const char *sd = wats__xtree_attr(p, "startDate"), *stt = wats__xtree_attr(p, "startTime");
 	int mo, d, y, h = 0, mi = 0, s = 0;
 	char tail;
 	if (!sd || sscanf(sd, "%d/%d/%d%c", &mo, &d, &y, &tail) != 3)
@@ -98,17 +98,17 @@ static int panel(wats__cctx *c, const vu_node *p)
 		return wats__cctx_error(c, WATS_EPARSE, line, 0, "<Panel> start '%s %s' out of range",
 					sd, stt ? stt : "");
 	}
-	if ((v = wats__vu_attr(p, "barcode")) && *v)
+	if ((v = wats__xtree_attr(p, "barcode")) && *v)
 		rc = wats_report_set_sn(r, v);
 	else
 		wats__cctx_warn(c, line, "barcode", "<Panel> without a barcode (serial number)");
-	if (!rc && (v = wats__vu_attr(p, "side")) && *v)
+	if (!rc && (v = wats__xtree_attr(p, "side")) && *v)
 		rc = wats_report_set_pn(r, v);
-	if (!rc && (v = wats__vu_attr(p, "operator")) && *v)
+	if (!rc && (v = wats__xtree_attr(p, "operator")) && *v)
 		rc = wats_report_set_operator(r, v);
-	const vu_node *prog = wats__vu_child(p, "Program");
-	const char *pname = prog ? wats__vu_attr(prog, "name") : NULL;
-	const char *pver = prog ? wats__vu_attr(prog, "ver") : NULL;
+	const wats__xnode *prog = wats__xtree_child(p, "Program");
+	const char *pname = prog ? wats__xtree_attr(prog, "name") : NULL;
+	const char *pver = prog ? wats__xtree_attr(prog, "ver") : NULL;
 	if (!pname || !*pname)
 		pname = wats__cctx_param(c, "sequenceName");
 	if (!pver || !*pver)
@@ -116,33 +116,33 @@ static int panel(wats__cctx *c, const vu_node *p)
 	if (!rc && (pname || pver))
 		rc = wats_step_set_seq_call(wats_report_root(r), NULL, pname ? pname : "",
 					    pver ? pver : "");
-	for (const vu_node *img = wats__vu_child(p, "Image"); img && !rc; img = wats__vu_next_same(img)) {
+	for (const wats__xnode *img = wats__xtree_child(p, "Image"); img && !rc; img = wats__xtree_next_same(img)) {
 		char name[128];
-		const char *id = wats__vu_attr(img, "id");
+		const char *id = wats__xtree_attr(img, "id");
 		snprintf(name, sizeof(name), "Image %.100s", id ? id : "");
 		wats_step *seq;
 		rc = wats_step_add(&seq, wats_report_root(r), WATS_STEP_SEQUENCE, name);
-		const char *bc = wats__vu_attr(img, "barcode");
+		const char *bc = wats__xtree_attr(img, "barcode");
 		if (!rc && bc && *bc && strcmp(bc, "N/A")) {
 			char t[256];
 			snprintf(t, sizeof(t), "Barcode: %.200s", bc);
 			rc = wats_step_set_report_text(seq, t);
 		}
-		const vu_node *res = wats__vu_child(img, "Results");
+		const wats__xnode *res = wats__xtree_child(img, "Results");
 		if (!rc && res)
-			rc = references(c, seq, wats__vu_child(res, "FalseCalls"), "False Calls",
+			rc = references(c, seq, wats__xtree_child(res, "FalseCalls"), "False Calls",
 					WATS_STATUS_PASSED);
 		if (!rc && res)
-			rc = references(c, seq, wats__vu_child(res, "Failed"), "Failed", WATS_STATUS_FAILED);
-		wats_status st = verdict(wats__vu_attr(img, "result"));
+			rc = references(c, seq, wats__xtree_child(res, "Failed"), "Failed", WATS_STATUS_FAILED);
+		wats_status st = verdict(wats__xtree_attr(img, "result"));
 		if (st == WATS_STATUS_NONE)
 			st = WATS_STATUS_PASSED; /* as the reference: anything but "failed" passes */
 		if (!rc)
 			rc = wats_step_set_status(seq, st);
 	}
-	wats_status res = verdict(wats__vu_attr(p, "result"));
+	wats_status res = verdict(wats__xtree_attr(p, "result"));
 	if (res == WATS_STATUS_NONE) {
-		v = wats__vu_attr(p, "result");
+		v = wats__xtree_attr(p, "result");
 		wats__cctx_warn(c, line, "result", "panel result '%s' not known; Passed used", v ? v : "");
 		res = WATS_STATUS_PASSED;
 	}
@@ -184,11 +184,11 @@ double wats__saki_detect(const wats_converter *cv, const char *name, const unsig
 int wats__saki_convert(const wats_converter *cv, wats__cctx *c)
 {
 	(void)cv;
-	vu_node *root;
-	int rc = wats__vu_dom(&root, c, SAKI_MAX_NODES);
+	wats__xnode *root;
+	int rc = wats__xtree_read(&root, c, SAKI_MAX_NODES);
 	if (rc < 0)
 		return rc;
 	rc = panel(c, root);
-	wats__vu_dom_free(root);
+	wats__xtree_free(root);
 	return rc < 0 ? rc : 0;
 }

@@ -52,12 +52,12 @@ static wats_status grade(const char *g)
 	return WATS_STATUS_NONE;
 }
 
-static int is_value(const vu_node *k)
+static int is_value(const wats__xnode *k)
 {
 	return !strncmp(k->name, "Value", 5);
 }
 
-static const char *text_of(const vu_node *k)
+static const char *text_of(const wats__xnode *k)
 {
 	return k->text ? k->text : "";
 }
@@ -76,34 +76,34 @@ static int iso_diff(double *out, const char *a, const char *b)
 }
 
 /* "name=value" of a value element (attachments: "name: fqn") on a line of its own. */
-static int describe(wats_buf *b, const vu_node *k)
+static int describe(wats_buf *b, const wats__xnode *k)
 {
-	const char *name = wats__vu_attr(k, "name");
+	const char *name = wats__xtree_attr(k, "name");
 	int rc = b->len ? wats__buf_putc(b, '\n') : 0;
 	if (rc)
 		return rc;
 	if (!strcmp(k->name, "ValueAttachment")) {
-		const char *fqn = wats__vu_attr(k, "fqn");
+		const char *fqn = wats__xtree_attr(k, "fqn");
 		return wats__buf_printf(b, "%s: %s", name ? name : "Attachment", fqn ? fqn : "");
 	}
 	if (!strcmp(k->name, "ValueRecord") || !strcmp(k->name, "ValueArray")) {
 		rc = wats__buf_printf(b, "%s=", name ? name : "");
 		int first = 1;
-		for (const vu_node *e = k->first; e && !rc; e = e->next, first = 0) {
-			const char *en = wats__vu_attr(e, "name");
+		for (const wats__xnode *e = k->first; e && !rc; e = e->next, first = 0) {
+			const char *en = wats__xtree_attr(e, "name");
 			rc = wats__buf_printf(b, "%s%s%s%s", first ? "" : "; ", en ? en : "", en ? "=" : "",
 					      text_of(e));
 		}
 		return rc;
 	}
-	const char *uom = wats__vu_attr(k, "uom");
+	const char *uom = wats__xtree_attr(k, "uom");
 	return wats__buf_printf(b, "%s=%s%s%s", name ? name : "", text_of(k), uom && *uom ? " " : "",
 				uom && *uom ? uom : "");
 }
 
 enum { K_NUM, K_BOOL, K_STR, K_OTHER };
 
-static int kind(const vu_node *k)
+static int kind(const wats__xnode *k)
 {
 	if (!strcmp(k->name, "ValueDouble") || !strcmp(k->name, "ValueInteger"))
 		return K_NUM;
@@ -115,13 +115,13 @@ static int kind(const vu_node *k)
 }
 
 /* The values of the TestRun's Result or SetUp elements, directly or in their <Property>. */
-static size_t collect(const vu_node **v, size_t max, const vu_node *tr, const char *what)
+static size_t collect(const wats__xnode **v, size_t max, const wats__xnode *tr, const char *what)
 {
 	size_t n = 0;
-	for (const vu_node *res = wats__vu_child(tr, what); res; res = wats__vu_next_same(res))
-		for (const vu_node *k = res->first; k; k = k->next) {
+	for (const wats__xnode *res = wats__xtree_child(tr, what); res; res = wats__xtree_next_same(res))
+		for (const wats__xnode *k = res->first; k; k = k->next) {
 			if (!strcmp(k->name, "Property")) {
-				for (const vu_node *p = k->first; p; p = p->next)
+				for (const wats__xnode *p = k->first; p; p = p->next)
 					if (is_value(p) && n < max)
 						v[n++] = p;
 			} else if (is_value(k) && n < max) {
@@ -131,13 +131,13 @@ static size_t collect(const vu_node **v, size_t max, const vu_node *tr, const ch
 	return n;
 }
 
-static size_t count_values(const vu_node *tr, const char *what)
+static size_t count_values(const wats__xnode *tr, const char *what)
 {
 	size_t n = 0;
-	for (const vu_node *res = wats__vu_child(tr, what); res; res = wats__vu_next_same(res))
-		for (const vu_node *k = res->first; k; k = k->next) {
+	for (const wats__xnode *res = wats__xtree_child(tr, what); res; res = wats__xtree_next_same(res))
+		for (const wats__xnode *k = res->first; k; k = k->next) {
 			if (!strcmp(k->name, "Property")) {
-				for (const vu_node *p = k->first; p; p = p->next)
+				for (const wats__xnode *p = k->first; p; p = p->next)
 					n += is_value(p);
 			} else {
 				n += is_value(k);
@@ -147,14 +147,14 @@ static size_t count_values(const vu_node *tr, const char *what)
 }
 
 /* A measurement name unique in its step: the value's name, " #2" etc. on a repeat. */
-static void meas_name(char *out, size_t size, const vu_node *const *v, size_t i, int main_kind)
+static void meas_name(char *out, size_t size, const wats__xnode *const *v, size_t i, int main_kind)
 {
-	const char *name = wats__vu_attr(v[i], "name");
+	const char *name = wats__xtree_attr(v[i], "name");
 	if (!name || !*name)
 		name = "Value";
 	int dup = 1;
 	for (size_t j = 0; j < i; j++) {
-		const char *o = wats__vu_attr(v[j], "name");
+		const char *o = wats__xtree_attr(v[j], "name");
 		if (kind(v[j]) == main_kind && o && !strcmp(o, name))
 			dup++;
 	}
@@ -164,21 +164,21 @@ static void meas_name(char *out, size_t size, const vu_node *const *v, size_t i,
 		snprintf(out, size, "%s", name);
 }
 
-static int add_value(sq *q, wats_step *s, const char *mname, const vu_node *k, wats_compop comp,
+static int add_value(sq *q, wats_step *s, const char *mname, const wats__xnode *k, wats_compop comp,
 		     wats_status st)
 {
-	const char *g = wats__vu_attr(k, "grade");
+	const char *g = wats__xtree_attr(k, "grade");
 	wats_status vs = g ? grade(g) : st;
 	if (vs == WATS_STATUS_NONE) {
 		wats__cctx_warn(q->c, k->line, "grade", "value grade '%s' not known; step status used", g);
 		vs = st;
 	}
-	const char *lsl = wats__vu_attr(k, "lsl"), *usl = wats__vu_attr(k, "usl");
+	const char *lsl = wats__xtree_attr(k, "lsl"), *usl = wats__xtree_attr(k, "usl");
 	if (lsl && !*lsl)
 		lsl = NULL;
 	if (usl && !*usl)
 		usl = NULL;
-	const char *uom = wats__vu_attr(k, "uom");
+	const char *uom = wats__xtree_attr(k, "uom");
 	wats_meas *m;
 	int rc;
 	switch (kind(k)) {
@@ -237,11 +237,11 @@ static int add_value(sq *q, wats_step *s, const char *mname, const vu_node *k, w
 }
 
 /* The step of a TestRun's values, in seq; strings beside numbers go to the report text. */
-static int value_step(sq *q, wats_step **out, wats_step *seq, const vu_node *tr, const char *what,
+static int value_step(sq *q, wats_step **out, wats_step *seq, const wats__xnode *tr, const char *what,
 		      wats_compop comp, wats_status st, wats_buf *text)
 {
 	size_t n = count_values(tr, what);
-	const vu_node **v = malloc(n * sizeof(*v));
+	const wats__xnode **v = malloc(n * sizeof(*v));
 	if (!v)
 		return wats__error_oom();
 	collect(v, n, tr, what);
@@ -253,7 +253,7 @@ static int value_step(sq *q, wats_step **out, wats_step *seq, const vu_node *tr,
 	for (size_t i = 0; i < n && !rc; i++)
 		if (kind(v[i]) != main_kind)
 			rc = describe(text, v[i]);
-	const char *name = wats__vu_attr(tr, "name");
+	const char *name = wats__xtree_attr(tr, "name");
 	name = name && *name ? name : "(unnamed)";
 	size_t nm = (size_t)has[main_kind];
 	wats_step *s = NULL;
@@ -275,14 +275,14 @@ static int value_step(sq *q, wats_step **out, wats_step *seq, const vu_node *tr,
 	return rc;
 }
 
-static int test_run(sq *q, wats_step *seq, const vu_node *tr, int is_root)
+static int test_run(sq *q, wats_step *seq, const wats__xnode *tr, int is_root)
 {
 	if (++q->depth > SQ_MAX_DEPTH)
 		return wats__cctx_error(q->c, WATS_EPARSE, tr->line, 0, "TestRuns nested deeper than %d",
 					SQ_MAX_DEPTH);
-	const char *name = wats__vu_attr(tr, "name");
+	const char *name = wats__xtree_attr(tr, "name");
 	name = name && *name ? name : "(unnamed)";
-	const char *g = wats__vu_attr(tr, "grade");
+	const char *g = wats__xtree_attr(tr, "grade");
 	wats_status st = grade(g);
 	if (st == WATS_STATUS_NONE) {
 		wats__cctx_warn(q->c, tr->line, "grade", "TestRun '%s' grade '%s' not known; Error used",
@@ -293,9 +293,9 @@ static int test_run(sq *q, wats_step *seq, const vu_node *tr, int is_root)
 	wats_buf text = WATS_BUF_INIT, err = WATS_BUF_INIT;
 	wats_compop comp = WATS_COMP_UNKNOWN;
 	/* The TestRun's own properties. */
-	for (const vu_node *p = wats__vu_child(tr, "Property"); p && !rc; p = wats__vu_next_same(p))
-		for (const vu_node *k = p->first; k && !rc; k = k->next) {
-			const char *kn = wats__vu_attr(k, "name");
+	for (const wats__xnode *p = wats__xtree_child(tr, "Property"); p && !rc; p = wats__xtree_next_same(p))
+		for (const wats__xnode *k = p->first; k && !rc; k = k->next) {
+			const char *kn = wats__xtree_attr(k, "name");
 			if (!strcmp(k->name, "ValueString") && kn &&
 			    (!strcasecmp(kn, "Comparison") || !strcasecmp(kn, "COMP"))) {
 				char op[32];
@@ -310,13 +310,13 @@ static int test_run(sq *q, wats_step *seq, const vu_node *tr, int is_root)
 			if (is_value(k))
 				rc = describe(&text, k);
 		}
-	for (const vu_node *e = wats__vu_child(tr, "Error"); e && !rc; e = wats__vu_next_same(e))
-		for (const vu_node *m = wats__vu_child(e, "Message"); m && !rc; m = wats__vu_next_same(m)) {
-			const char *mn = wats__vu_attr(m, "name");
+	for (const wats__xnode *e = wats__xtree_child(tr, "Error"); e && !rc; e = wats__xtree_next_same(e))
+		for (const wats__xnode *m = wats__xtree_child(e, "Message"); m && !rc; m = wats__xtree_next_same(m)) {
+			const char *mn = wats__xtree_attr(m, "name");
 			rc = wats__buf_printf(&err, "%s%s%s%s", err.len ? "\n" : "", mn ? mn : "",
 					      mn ? "=" : "", text_of(m));
 		}
-	int has_sub = wats__vu_child(tr, "TestRun") != NULL;
+	int has_sub = wats__xtree_child(tr, "TestRun") != NULL;
 	wats_step *step = NULL;
 	if (is_root)
 		step = seq;
@@ -324,7 +324,7 @@ static int test_run(sq *q, wats_step *seq, const vu_node *tr, int is_root)
 		rc = wats_step_add(&seq, seq, WATS_STEP_SEQUENCE, name);
 		step = seq;
 	}
-	int nres = wats__vu_child(tr, "Result") != NULL, nset = wats__vu_child(tr, "SetUp") != NULL;
+	int nres = wats__xtree_child(tr, "Result") != NULL, nset = wats__xtree_child(tr, "SetUp") != NULL;
 	if (!rc && nres && nset)
 		wats__cctx_warn(q->c, tr->line, "SetUp", "TestRun '%s' with both SetUp and Result: "
 				"the SetUp values are in the report text", name);
@@ -333,7 +333,7 @@ static int test_run(sq *q, wats_step *seq, const vu_node *tr, int is_root)
 		rc = value_step(q, &vs, seq, tr, nres ? "Result" : "SetUp", comp, st, &text);
 		if (!rc && nres && nset) {
 			size_t n = count_values(tr, "SetUp");
-			const vu_node **v = malloc((n ? n : 1) * sizeof(*v));
+			const wats__xnode **v = malloc((n ? n : 1) * sizeof(*v));
 			if (!v)
 				rc = wats__error_oom();
 			else {
@@ -361,7 +361,7 @@ static int test_run(sq *q, wats_step *seq, const vu_node *tr, int is_root)
 		rc = wats_step_set_status(step, st);
 	if (!rc && is_root && step != seq)
 		rc = wats_step_set_status(seq, st);
-	const char *t0 = wats__vu_attr(tr, "start-time"), *t1 = wats__vu_attr(tr, "end-time");
+	const char *t0 = wats__xtree_attr(tr, "start-time"), *t1 = wats__xtree_attr(tr, "end-time");
 	if (!rc && t0 && *t0 && wats__time_parse(t0, &(time_t){ 0 }, &(long){ 0 }, &(int){ 0 }, &(int){ 0 }) == 0)
 		rc = wats_step_set_start_text(step, t0);
 	double d;
@@ -373,21 +373,21 @@ static int test_run(sq *q, wats_step *seq, const vu_node *tr, int is_root)
 		rc = wats_step_set_error(step, 0, err.ptr);
 	wats__buf_dispose(&text);
 	wats__buf_dispose(&err);
-	for (const vu_node *k = wats__vu_child(tr, "TestRun"); k && !rc; k = wats__vu_next_same(k))
+	for (const wats__xnode *k = wats__xtree_child(tr, "TestRun"); k && !rc; k = wats__xtree_next_same(k))
 		rc = test_run(q, seq, k, 0);
 	q->depth--;
 	return rc;
 }
 
 /* Properties as misc infos ("name" = text); the keys in skip[] are left out. */
-static int misc_props(sq *q, const vu_node *owner, const char *const *skip)
+static int misc_props(sq *q, const wats__xnode *owner, const char *const *skip)
 {
 	int rc = 0;
-	for (const vu_node *p = wats__vu_child(owner, "Property"); p && !rc; p = wats__vu_next_same(p))
-		for (const vu_node *k = p->first; k && !rc; k = k->next) {
+	for (const wats__xnode *p = wats__xtree_child(owner, "Property"); p && !rc; p = wats__xtree_next_same(p))
+		for (const wats__xnode *k = p->first; k && !rc; k = k->next) {
 			if (!is_value(k))
 				continue;
-			const char *kn = wats__vu_attr(k, "name");
+			const char *kn = wats__xtree_attr(k, "name");
 			int s = 0;
 			for (int i = 0; skip && skip[i] && kn; i++)
 				s |= !strcasecmp(kn, skip[i]);
@@ -407,15 +407,15 @@ static int misc_props(sq *q, const vu_node *owner, const char *const *skip)
 }
 
 /* Products: the first is the unit under test, the others sub units; their properties misc. */
-static int products(sq *q, const vu_node *n, int *first, int depth)
+static int products(sq *q, const wats__xnode *n, int *first, int depth)
 {
 	if (depth > SQ_MAX_DEPTH)
 		return 0;
 	int rc = misc_props(q, n, NULL);
-	for (const vu_node *k = n->first; k && !rc; k = k->next) {
+	for (const wats__xnode *k = n->first; k && !rc; k = k->next) {
 		if (!strcmp(k->name, "Product")) {
-			const char *pn = wats__vu_attr(k, "part-no"), *sn = wats__vu_attr(k, "serial-no");
-			const char *ver = wats__vu_attr(k, "version");
+			const char *pn = wats__xtree_attr(k, "part-no"), *sn = wats__xtree_attr(k, "serial-no");
+			const char *ver = wats__xtree_attr(k, "version");
 			if (*first) {
 				*first = 0;
 				if (sn && *sn)
@@ -437,15 +437,15 @@ static int products(sq *q, const vu_node *n, int *first, int depth)
 	return rc;
 }
 
-static int unit_report(wats__cctx *c, const vu_node *u)
+static int unit_report(wats__cctx *c, const wats__xnode *u)
 {
 	if (!u || strcmp(u->name, "UnitReport"))
 		return wats__cctx_error(c, WATS_EPARSE, u ? u->line : 1, 0,
 					"root element <%s> is not a SigmaSure <UnitReport>", u ? u->name : "");
-	const vu_node *tr = wats__vu_child(u, "TestRun");
+	const wats__xnode *tr = wats__xtree_child(u, "TestRun");
 	if (!tr)
 		return wats__cctx_error(c, WATS_EPARSE, u->line, 0, "<UnitReport> without <TestRun>");
-	const vu_node *cat = wats__vu_child(u, "Category");
+	const wats__xnode *cat = wats__xtree_child(u, "Category");
 	long line = u->line;
 	sq q = { c, NULL, 0 };
 	int rc = wats__new_uut(&q.r, c);
@@ -458,18 +458,18 @@ static int unit_report(wats__cctx *c, const vu_node *u)
 	if (!rc && first)
 		wats__cctx_warn(c, cat ? cat->line : line, "Product", "no <Product> (serial and part "
 				"number) in the <Category>");
-	const vu_node *op = wats__vu_child(u, "Operator");
+	const wats__xnode *op = wats__xtree_child(u, "Operator");
 	const char *v;
-	if (!rc && op && (v = wats__vu_attr(op, "name")) && *v)
+	if (!rc && op && (v = wats__xtree_attr(op, "name")) && *v)
 		rc = wats_report_set_operator(r, v);
-	const vu_node *sta = wats__vu_child(u, "Station");
-	if (!rc && sta && (v = wats__vu_attr(sta, "name")) && *v)
+	const wats__xnode *sta = wats__xtree_child(u, "Station");
+	if (!rc && sta && (v = wats__xtree_attr(sta, "name")) && *v)
 		rc = wats_report_set_machine_name(r, v);
 	/* Station properties: Location and Test Software (the version) are header fields. */
-	const char *version = wats__vu_attr(u, "software-version");
-	for (const vu_node *p = sta ? wats__vu_child(sta, "Property") : NULL; p && !rc; p = wats__vu_next_same(p))
-		for (const vu_node *k = wats__vu_child(p, "ValueString"); k && !rc; k = wats__vu_next_same(k)) {
-			const char *kn = wats__vu_attr(k, "name");
+	const char *version = wats__xtree_attr(u, "software-version");
+	for (const wats__xnode *p = sta ? wats__xtree_child(sta, "Property") : NULL; p && !rc; p = wats__xtree_next_same(p))
+		for (const wats__xnode *k = wats__xtree_child(p, "ValueString"); k && !rc; k = wats__xtree_next_same(k)) {
+			const char *kn = wats__xtree_attr(k, "name");
 			if (kn && !strcasecmp(kn, "Location") && k->text)
 				rc = wats_report_set_location(r, k->text);
 			else if (kn && !strcasecmp(kn, "Test Software") && !version)
@@ -478,25 +478,25 @@ static int unit_report(wats__cctx *c, const vu_node *u)
 	/* "Test Software" is left out when it gave the version (no software-version attribute). */
 	static const char *const both[] = { "Location", "Test Software", NULL }, *const loc[] = { "Location", NULL };
 	if (!rc && sta)
-		rc = misc_props(&q, sta, wats__vu_attr(u, "software-version") ? loc : both);
-	if (!rc && (v = wats__vu_attr(u, "mode")))
+		rc = misc_props(&q, sta, wats__xtree_attr(u, "software-version") ? loc : both);
+	if (!rc && (v = wats__xtree_attr(u, "mode")))
 		rc = wats_report_add_misc_info(NULL, r, "Mode", v);
 	if (!rc)
 		rc = misc_props(&q, u, NULL);
-	const char *rn = wats__vu_attr(tr, "name");
+	const char *rn = wats__xtree_attr(tr, "name");
 	if (!rc)
 		rc = wats_step_set_seq_call(wats_report_root(r), NULL, rn ? rn : "", version ? version : "");
 	if (!rc)
-		rc = wats__vu_set_start_iso(c, r, wats__vu_attr(u, "start-time"), line);
+		rc = wats__vu_set_start_iso(c, r, wats__xtree_attr(u, "start-time"), line);
 	double d;
-	if (!rc && iso_diff(&d, wats__vu_attr(u, "start-time"), wats__vu_attr(u, "end-time")) == 0 && d >= 0) {
+	if (!rc && iso_diff(&d, wats__xtree_attr(u, "start-time"), wats__xtree_attr(u, "end-time")) == 0 && d >= 0) {
 		char b[64];
 		snprintf(b, sizeof(b), "%.17g", d);
 		rc = wats__vu_num(c, r, wats_report_info(r), "execTime", b, line);
 	}
 	if (!rc)
 		rc = test_run(&q, wats_report_root(r), tr, 1);
-	wats_status res = grade(wats__vu_attr(tr, "grade"));
+	wats_status res = grade(wats__xtree_attr(tr, "grade"));
 	if (res == WATS_STATUS_SKIPPED || res == WATS_STATUS_NONE)
 		res = WATS_STATUS_ERROR;
 	if (!rc)
@@ -533,11 +533,11 @@ double wats__sigmaquest_detect(const wats_converter *cv, const char *name, const
 int wats__sigmaquest_convert(const wats_converter *cv, wats__cctx *c)
 {
 	(void)cv;
-	vu_node *root;
-	int rc = wats__vu_dom(&root, c, SQ_MAX_NODES);
+	wats__xnode *root;
+	int rc = wats__xtree_read(&root, c, SQ_MAX_NODES);
 	if (rc < 0)
 		return rc;
 	rc = unit_report(c, root);
-	wats__vu_dom_free(root);
+	wats__xtree_free(root);
 	return rc < 0 ? rc : 0;
 }

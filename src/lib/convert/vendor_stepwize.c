@@ -23,9 +23,9 @@
 #define SW_MAX_NODES 8000000
 
 /* Leaf text trimmed into buf ("" when absent). */
-static char *leaf(char *buf, size_t size, const vu_node *n, const char *name)
+static char *leaf(char *buf, size_t size, const wats__xnode *n, const char *name)
 {
-	const vu_node *k = n ? wats__vu_child(n, name) : NULL;
+	const wats__xnode *k = n ? wats__xtree_child(n, name) : NULL;
 	const char *t = k && k->text ? k->text : "";
 	wats__copy_trim(buf, size, t, strlen(t));
 	return buf;
@@ -70,7 +70,7 @@ static wats_compop limit_mode(const char *m)
 	return WATS_COMP_UNKNOWN;
 }
 
-static int record(wats__cctx *c, wats_report *r, wats_step *seq, const vu_node *rec)
+static int record(wats__cctx *c, wats_report *r, wats_step *seq, const wats__xnode *rec)
 {
 	char name[512], dt[16], out[64], mo[128], b[4096];
 	long line = rec->line;
@@ -135,16 +135,16 @@ static int record(wats__cctx *c, wats_report *r, wats_step *seq, const vu_node *
 	return rc;
 }
 
-static int results(wats__cctx *c, const vu_node *root)
+static int results(wats__cctx *c, const wats__xnode *root)
 {
 	if (!root || strcmp(root->name, "ConfigAndResultsDataFile"))
 		return wats__cctx_error(c, WATS_EPARSE, root ? root->line : 1, 0, "root element <%s> is "
 					"not a StepWize <ConfigAndResultsDataFile>", root ? root->name : "");
-	const vu_node *h = wats__vu_child(root, "ConfigandResultsData");
+	const wats__xnode *h = wats__xtree_child(root, "ConfigandResultsData");
 	if (!h)
 		return wats__cctx_error(c, WATS_EPARSE, root->line, 0, "no <ConfigandResultsData>");
-	const vu_node *list = wats__vu_child(h, "Config_and_Result_Data");
-	const vu_node *first = list ? wats__vu_child(list, "Config_and_Data_Result") : NULL;
+	const wats__xnode *list = wats__xtree_child(h, "Config_and_Result_Data");
+	const wats__xnode *first = list ? wats__xtree_child(list, "Config_and_Data_Result") : NULL;
 	if (!first)
 		return wats__cctx_error(c, WATS_EPARSE, list ? list->line : h->line, 0,
 					"no <Config_and_Data_Result> record");
@@ -195,8 +195,8 @@ static int results(wats__cctx *c, const vu_node *root)
 	/* Records: a new sequence each time stepName changes. */
 	wats_step *seq = NULL;
 	char cur[512] = "";
-	const vu_node *last = first;
-	for (const vu_node *rec = first; rec && !rc; rec = wats__vu_next_same(rec)) {
+	const wats__xnode *last = first;
+	for (const wats__xnode *rec = first; rec && !rc; rec = wats__xtree_next_same(rec)) {
 		char sn[512];
 		leaf(sn, sizeof(sn), rec, "stepName");
 		if (!seq || strcmp(sn, cur)) {
@@ -259,11 +259,11 @@ double wats__stepwize_detect(const wats_converter *cv, const char *name, const u
 int wats__stepwize_convert(const wats_converter *cv, wats__cctx *c)
 {
 	(void)cv;
-	vu_node *root;
-	int rc = wats__vu_dom(&root, c, SW_MAX_NODES);
+	wats__xnode *root;
+	int rc = wats__xtree_read(&root, c, SW_MAX_NODES);
 	if (rc < 0)
 		return rc;
 	rc = results(c, root);
-	wats__vu_dom_free(root);
+	wats__xtree_free(root);
 	return rc < 0 ? rc : 0;
 }

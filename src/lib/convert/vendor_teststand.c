@@ -27,12 +27,12 @@ typedef struct ts {
 } ts;
 
 /* The child <Prop Name=name> of n. */
-static vu_node *prop1(const vu_node *n, const char *name, size_t len)
+static wats__xnode *prop1(const wats__xnode *n, const char *name, size_t len)
 {
-	for (vu_node *k = n ? n->first : NULL; k; k = k->next) {
+	for (wats__xnode *k = n ? n->first : NULL; k; k = k->next) {
 		if (strcmp(k->name, "Prop"))
 			continue;
-		const char *nm = wats__vu_attr(k, "Name");
+		const char *nm = wats__xtree_attr(k, "Name");
 		if (nm && strlen(nm) == len && !memcmp(nm, name, len))
 			return k;
 	}
@@ -40,7 +40,7 @@ static vu_node *prop1(const vu_node *n, const char *name, size_t len)
 }
 
 /* Prop by dotted path "TS.SequenceCall.ResultList". */
-static vu_node *prop(const vu_node *n, const char *path)
+static wats__xnode *prop(const wats__xnode *n, const char *path)
 {
 	while (n && *path) {
 		size_t len = strcspn(path, ".");
@@ -49,14 +49,14 @@ static vu_node *prop(const vu_node *n, const char *path)
 		if (*path == '.')
 			path++;
 	}
-	return (vu_node *)n;
+	return (wats__xnode *)n;
 }
 
 /* The trimmed <Value> text of a prop, NULL when absent or empty. */
-static const char *pval(const vu_node *n, const char *path)
+static const char *pval(const wats__xnode *n, const char *path)
 {
-	vu_node *p = prop(n, path);
-	vu_node *v = wats__vu_child(p, "Value");
+	wats__xnode *p = prop(n, path);
+	wats__xnode *v = wats__xtree_child(p, "Value");
 	if (!v || !v->text)
 		return NULL;
 	wats__trim(v->text);
@@ -71,9 +71,9 @@ static wats_status status_of(const char *s)
 	return st;
 }
 
-static int steps(ts *t, wats_step *parent, const vu_node *te, int depth);
+static int steps(ts *t, wats_step *parent, const wats__xnode *te, int depth);
 
-static int common(ts *t, wats_step *s, const vu_node *te)
+static int common(ts *t, wats_step *s, const wats__xnode *te)
 {
 	int rc = 0;
 	const char *v;
@@ -97,7 +97,7 @@ static int common(ts *t, wats_step *s, const vu_node *te)
 }
 
 /* Limits.Low / Limits.High / Comp as the measurement's operator and limit texts. */
-static int numeric_meas(ts *t, wats_step *s, const char *name, const vu_node *m,
+static int numeric_meas(ts *t, wats_step *s, const char *name, const wats__xnode *m,
 			const char *value, wats_status st)
 {
 	const char *comp = pval(m, "Comp");
@@ -114,7 +114,7 @@ static int numeric_meas(ts *t, wats_step *s, const char *name, const vu_node *m,
 				m->line);
 }
 
-static int one_step(ts *t, wats_step *parent, const vu_node *te, int depth)
+static int one_step(ts *t, wats_step *parent, const wats__xnode *te, int depth)
 {
 	const char *type = pval(te, "TS.StepType");
 	const char *name = pval(te, "TS.StepName");
@@ -125,7 +125,7 @@ static int one_step(ts *t, wats_step *parent, const vu_node *te, int depth)
 		name = type ? type : "Step";
 	if (!type)
 		type = "Action";
-	vu_node *sc = prop(te, "TS.SequenceCall");
+	wats__xnode *sc = prop(te, "TS.SequenceCall");
 	if (sc) {
 		if (depth >= MAX_DEPTH)
 			return wats__cctx_error(t->c, WATS_ELIMIT, te->line, 0,
@@ -151,14 +151,14 @@ static int one_step(ts *t, wats_step *parent, const vu_node *te, int depth)
 		rc = wats_step_add(&s, parent, WATS_STEP_MULTI_NUMERIC, name);
 		if (!rc)
 			rc = common(t, s, te);
-		vu_node *arr = prop(te, "Measurement");
+		wats__xnode *arr = prop(te, "Measurement");
 		size_t k = 0;
-		for (vu_node *v = wats__vu_child(arr, "Value"); v && !rc; v = wats__vu_next_same(v)) {
-			vu_node *mp = wats__vu_child(v, "Prop");
+		for (wats__xnode *v = wats__xtree_child(arr, "Value"); v && !rc; v = wats__xtree_next_same(v)) {
+			wats__xnode *mp = wats__xtree_child(v, "Prop");
 			char mname[64];
-			const char *id = wats__vu_attr(v, "ID");
+			const char *id = wats__xtree_attr(v, "ID");
 			snprintf(mname, sizeof(mname), "Measurement%s", id ? id : "");
-			const char *nm = wats__vu_attr(mp, "Name");
+			const char *nm = wats__xtree_attr(mp, "Name");
 			rc = numeric_meas(t, s, nm && *nm ? nm : mname, mp, pval(mp, "Data"),
 					  status_of(pval(mp, "Status")));
 			k++;
@@ -203,22 +203,22 @@ static int one_step(ts *t, wats_step *parent, const vu_node *te, int depth)
 	return rc ? rc : common(t, s, te);
 }
 
-static int steps(ts *t, wats_step *parent, const vu_node *te, int depth)
+static int steps(ts *t, wats_step *parent, const wats__xnode *te, int depth)
 {
-	vu_node *list = prop(te, "TS.SequenceCall.ResultList");
+	wats__xnode *list = prop(te, "TS.SequenceCall.ResultList");
 	int rc = 0;
-	for (vu_node *v = wats__vu_child(list, "Value"); v && !rc; v = wats__vu_next_same(v))
-		for (vu_node *p = v->first; p && !rc; p = p->next)
-			if (!strcmp(p->name, "Prop") && wats__vu_attr(p, "Type") &&
-			    !strcmp(wats__vu_attr(p, "Type"), "TEResult"))
+	for (wats__xnode *v = wats__xtree_child(list, "Value"); v && !rc; v = wats__xtree_next_same(v))
+		for (wats__xnode *p = v->first; p && !rc; p = p->next)
+			if (!strcmp(p->name, "Prop") && wats__xtree_attr(p, "Type") &&
+			    !strcmp(wats__xtree_attr(p, "Type"), "TEResult"))
 				rc = one_step(t, parent, p, depth);
 	return rc;
 }
 
-static const char *report_info(const vu_node *rep, const char *key)
+static const char *report_info(const wats__xnode *rep, const char *key)
 {
-	for (vu_node *k = wats__vu_child(rep, "ReportInfo"); k; k = wats__vu_next_same(k)) {
-		const char *kk = wats__vu_attr(k, "key"), *v = wats__vu_attr(k, "value");
+	for (wats__xnode *k = wats__xtree_child(rep, "ReportInfo"); k; k = wats__xtree_next_same(k)) {
+		const char *kk = wats__xtree_attr(k, "key"), *v = wats__xtree_attr(k, "value");
 		if (kk && v && *v && !strcmp(kk, key))
 			return v;
 	}
@@ -230,11 +230,11 @@ static const char *first(const char *a, const char *b, const char *c)
 	return a ? a : b ? b : c;
 }
 
-static int header(ts *t, const vu_node *rep, const vu_node *main)
+static int header(ts *t, const wats__xnode *rep, const wats__xnode *main)
 {
 	wats__cctx *c = t->c;
 	wats_report *r = t->r;
-	const vu_node *uut = prop(rep, "UUT"), *si = prop(rep, "StationInfo");
+	const wats__xnode *uut = prop(rep, "UUT"), *si = prop(rep, "StationInfo");
 	const char *v;
 	int rc = 0;
 	if ((v = first(pval(uut, "SerialNumber"), report_info(rep, "SN"), NULL)))
@@ -275,7 +275,7 @@ static int header(ts *t, const vu_node *rep, const vu_node *main)
 	if (!rc && (v = report_info(rep, "Start"))) {
 		rc = wats__vu_set_start_iso(c, r, v, rep->line);
 	} else if (!rc) {
-		const vu_node *d = prop(rep, "StartDate"), *tm = prop(rep, "StartTime");
+		const wats__xnode *d = prop(rep, "StartDate"), *tm = prop(rep, "StartTime");
 		const char *y = pval(d, "Year"), *mo = pval(d, "Month"), *md = pval(d, "MonthDay");
 		const char *h = pval(tm, "Hours"), *mi = pval(tm, "Minutes"), *se = pval(tm, "Seconds"),
 			   *ms = pval(tm, "Milliseconds");
@@ -285,7 +285,7 @@ static int header(ts *t, const vu_node *rep, const vu_node *main)
 			wats__cctx_warn(c, rep->line, "StartDate", "no usable start time; conversion time used");
 	}
 	/* Result: the report's UUTResult, else the main sequence's status. */
-	wats_status res = status_of(wats__vu_attr(rep, "UUTResult"));
+	wats_status res = status_of(wats__xtree_attr(rep, "UUTResult"));
 	if (res == WATS_STATUS_NONE)
 		res = status_of(pval(main, "Status"));
 	if (!rc && res != WATS_STATUS_NONE)
@@ -293,22 +293,22 @@ static int header(ts *t, const vu_node *rep, const vu_node *main)
 	return rc;
 }
 
-static vu_node *main_result(const vu_node *rep)
+static wats__xnode *main_result(const wats__xnode *rep)
 {
-	vu_node *m = prop(rep, "MainSequenceResults");
+	wats__xnode *m = prop(rep, "MainSequenceResults");
 	if (m)
 		return m;
-	for (vu_node *k = rep->first; k; k = k->next)
-		if (!strcmp(k->name, "Prop") && wats__vu_attr(k, "Type") &&
-		    !strcmp(wats__vu_attr(k, "Type"), "TEResult"))
+	for (wats__xnode *k = rep->first; k; k = k->next)
+		if (!strcmp(k->name, "Prop") && wats__xtree_attr(k, "Type") &&
+		    !strcmp(wats__xtree_attr(k, "Type"), "TEResult"))
 			return k;
 	return NULL;
 }
 
-static int one_report(ts *t, const vu_node *rep)
+static int one_report(ts *t, const wats__xnode *rep)
 {
 	wats__cctx *c = t->c;
-	const vu_node *main = main_result(rep);
+	const wats__xnode *main = main_result(rep);
 	if (!main)
 		return wats__cctx_error(c, WATS_EPARSE, rep->line, 0,
 					"<%s> has no TEResult (MainSequenceResults) prop", rep->name);
@@ -317,7 +317,7 @@ static int one_report(ts *t, const vu_node *rep)
 		return rc;
 	wats_step *root = wats_report_root(t->r);
 	rc = header(t, rep, main);
-	vu_node *sc = prop(main, "TS.SequenceCall");
+	wats__xnode *sc = prop(main, "TS.SequenceCall");
 	const char *v;
 	if (!rc && sc)
 		rc = wats_step_set_seq_call(root, pval(sc, "SequenceFile"), pval(sc, "Sequence"),
@@ -379,16 +379,16 @@ double wats__teststand_detect(const wats_converter *cv, const char *name,
 int wats__teststand_convert(const wats_converter *cv, wats__cctx *c)
 {
 	(void)cv;
-	vu_node *root;
-	int rc = wats__vu_dom(&root, c, MAX_NODES);
+	wats__xnode *root;
+	int rc = wats__xtree_read(&root, c, MAX_NODES);
 	if (rc < 0)
 		return rc;
 	ts t = { c, NULL };
 	if (!strcmp(root->name, "TSReport") || !strcmp(root->name, "Report")) {
 		rc = one_report(&t, root);
 	} else if (!strcmp(root->name, "Reports")) {
-		for (vu_node *k = wats__vu_child(root, "Report"); k && !rc; k = wats__vu_next_same(k)) {
-			const char *type = wats__vu_attr(k, "Type");
+		for (wats__xnode *k = wats__xtree_child(root, "Report"); k && !rc; k = wats__xtree_next_same(k)) {
+			const char *type = wats__xtree_attr(k, "Type");
 			if (type && strcasecmp(type, "UUT")) {
 				wats__cctx_warn(c, k->line, "Report", "report of type '%s' skipped", type);
 				continue;
@@ -402,6 +402,6 @@ int wats__teststand_convert(const wats_converter *cv, wats__cctx *c)
 				      "root element <%s> is not a TestStand report (TSReport or Reports)",
 				      root->name);
 	}
-	wats__vu_dom_free(root);
+	wats__xtree_free(root);
 	return rc;
 }

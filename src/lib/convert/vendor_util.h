@@ -8,6 +8,7 @@
 #define WATS_CONVERT_VENDOR_UTIL_H
 
 #include "convert/convert_internal.h"
+#include "convert/xmltree.h"
 
 #define WATS__VENDOR_DETECT_ARGS                                                              \
 	const wats_converter *, const char *, const unsigned char *, size_t, char *, char *, size_t
@@ -34,27 +35,6 @@ double wats__listen_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__listen_convert(const wats_converter *, wats__cctx *);
 double wats__klippel_detect(WATS__VENDOR_DETECT_ARGS);
 int wats__klippel_convert(const wats_converter *, wats__cctx *);
-
-/* ---- XML tree ---------------------------------------------------------------------------- */
-
-typedef struct vu_node {
-	char *name;   /* local name */
-	char **atts;  /* local name, value pairs, NULL-terminated */
-	char *text;   /* text of a leaf (untrimmed), NULL when none */
-	size_t tlen;
-	struct vu_node *first, *last, *next, *parent;
-	long line;
-} vu_node;
-
-/** Read the whole input into a tree (root element returned in *root). max_nodes bounds it. */
-int wats__vu_dom(vu_node **root, wats__cctx *c, size_t max_nodes);
-void wats__vu_dom_free(vu_node *n);
-/** First child element named name (local), or NULL. */
-vu_node *wats__vu_child(const vu_node *n, const char *name);
-/** Next sibling after n with the same name, or NULL. */
-vu_node *wats__vu_next_same(const vu_node *n);
-/** Attribute value, or NULL. */
-const char *wats__vu_attr(const vu_node *n, const char *name);
 
 /* ---- ZIP archives (vendor_zip.c) ----------------------------------------------------------- */
 

@@ -23,14 +23,14 @@
 #define XJ_MAX_NODES 2000000
 #define XJ_MAX_RUNS 10000
 
-static const char *leaf(const vu_node *n, const char *name)
+static const char *leaf(const wats__xnode *n, const char *name)
 {
-	const vu_node *k = wats__vu_child(n, name);
+	const wats__xnode *k = wats__xtree_child(n, name);
 	return k && k->text ? k->text : NULL;
 }
 
 /* Leaf text trimmed into buf ("" when absent). */
-static char *leaf_trim(char *buf, size_t size, const vu_node *n, const char *name)
+static char *leaf_trim(char *buf, size_t size, const wats__xnode *n, const char *name)
 {
 	const char *t = leaf(n, name);
 	wats__copy_trim(buf, size, t ? t : "", t ? strlen(t) : 0);
@@ -70,10 +70,10 @@ static wats_status verdict(const char *v)
 }
 
 /* The text outputs of a test function, each trimmed, one after the other. */
-static int outputs(wats_buf *b, const vu_node *tf)
+static int outputs(wats_buf *b, const wats__xnode *tf)
 {
 	int rc = 0;
-	for (const vu_node *k = wats__vu_child(tf, "text-output"); k && !rc; k = wats__vu_next_same(k)) {
+	for (const wats__xnode *k = wats__xtree_child(tf, "text-output"); k && !rc; k = wats__xtree_next_same(k)) {
 		if (!k->text)
 			continue;
 		char *t = k->text;
@@ -100,11 +100,11 @@ static int fail_up(wats_step *s)
 	return rc;
 }
 
-static int test_function(wats__cctx *c, wats_report *r, wats_step *seq, const vu_node *tf)
+static int test_function(wats__cctx *c, wats_report *r, wats_step *seq, const wats__xnode *tf)
 {
-	const char *name = wats__vu_attr(tf, "name");
-	const vu_node *res = wats__vu_child(tf, "result");
-	const char *v = res ? wats__vu_attr(res, "value") : NULL;
+	const char *name = wats__xtree_attr(tf, "name");
+	const wats__xnode *res = wats__xtree_child(tf, "result");
+	const char *v = res ? wats__xtree_attr(res, "value") : NULL;
 	wats_status st = verdict(v);
 	if (st == WATS_STATUS_NONE) {
 		wats__cctx_warn(c, tf->line, "result", "test function '%s' without a known result "
@@ -134,12 +134,12 @@ static int test_function(wats__cctx *c, wats_report *r, wats_step *seq, const vu
 }
 
 /* One report from a <testrun>; emitted through out. */
-static int run_report(wats__cctx *c, wats__cctx *out, const vu_node *tr)
+static int run_report(wats__cctx *c, wats__cctx *out, const wats__xnode *tr)
 {
 	if (!tr || strcmp(tr->name, "testrun"))
 		return wats__cctx_error(c, WATS_EPARSE, tr ? tr->line : 1, 0,
 					"root element <%s> is not an XJTAG <testrun>", tr ? tr->name : "");
-	const vu_node *info = wats__vu_child(tr, "testruninfo");
+	const wats__xnode *info = wats__xtree_child(tr, "testruninfo");
 	if (!info)
 		return wats__cctx_error(c, WATS_EPARSE, tr->line, 0, "<testrun> without <testruninfo>");
 	wats_report *r;
@@ -169,12 +169,12 @@ static int run_report(wats__cctx *c, wats__cctx *out, const vu_node *tr)
 		rc = wats_step_set_seq_call(wats_report_root(r), NULL, sname,
 					    wats__cctx_param(c, "sequenceVersion"));
 	if (!rc)
-		rc = wats__vu_set_start_iso(c, r, wats__vu_attr(tr, "datetime"), tr->line);
-	for (const vu_node *g = wats__vu_child(tr, "testgroup"); g && !rc; g = wats__vu_next_same(g)) {
-		const char *gn = wats__vu_attr(g, "name");
+		rc = wats__vu_set_start_iso(c, r, wats__xtree_attr(tr, "datetime"), tr->line);
+	for (const wats__xnode *g = wats__xtree_child(tr, "testgroup"); g && !rc; g = wats__xtree_next_same(g)) {
+		const char *gn = wats__xtree_attr(g, "name");
 		wats_step *seq;
 		rc = wats_step_add(&seq, wats_report_root(r), WATS_STEP_SEQUENCE, gn && *gn ? gn : "(unnamed)");
-		for (const vu_node *tf = wats__vu_child(g, "testfunction"); tf && !rc; tf = wats__vu_next_same(tf))
+		for (const wats__xnode *tf = wats__xtree_child(g, "testfunction"); tf && !rc; tf = wats__xtree_next_same(tf))
 			rc = test_function(c, r, seq, tf);
 	}
 	wats_status res = verdict(leaf_trim(buf, sizeof(buf), info, "result"));
@@ -191,12 +191,12 @@ static int run_report(wats__cctx *c, wats__cctx *out, const vu_node *tr)
 
 static int xml_run(wats__cctx *c, wats__cctx *out)
 {
-	vu_node *root;
-	int rc = wats__vu_dom(&root, c, XJ_MAX_NODES);
+	wats__xnode *root;
+	int rc = wats__xtree_read(&root, c, XJ_MAX_NODES);
 	if (rc < 0)
 		return rc;
 	rc = run_report(c, out, root);
-	wats__vu_dom_free(root);
+	wats__xtree_free(root);
 	return rc;
 }
 
@@ -232,14 +232,14 @@ static int member_run(wats__cctx *c, const unsigned char *zip, size_t len, const
 static int info_count(wats__cctx *sub, wats__cctx *c, void *arg)
 {
 	(void)c;
-	vu_node *root;
-	int rc = wats__vu_dom(&root, sub, 10000);
+	wats__xnode *root;
+	int rc = wats__xtree_read(&root, sub, 10000);
 	if (rc < 0)
 		return rc;
 	char buf[32];
 	leaf_trim(buf, sizeof(buf), root, "TestRunCount");
 	*(long *)arg = *buf ? strtol(buf, NULL, 10) : -1;
-	wats__vu_dom_free(root);
+	wats__xtree_free(root);
 	return 0;
 }
 
