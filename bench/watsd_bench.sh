@@ -1,7 +1,7 @@
 #!/bin/sh
 # watsd_bench: N small WSJF files dropped at once into a watched folder; time until all are
 # uploaded to wats-devserver, the drop-to-uploaded latency of single files, and watsd's RSS.
-# Usage: bench/watsd_bench.sh BUILD_DIR [N] [CONVERT_WORKERS] [UPLOAD_WORKERS]
+# Usage: bench/watsd_bench.sh BUILD_DIR [N] [CONVERT_WORKERS] [UPLOAD_WORKERS] [WAITING]
 set -eu
 build=${1:-build/bench}
 n=${2:-2000}
@@ -65,4 +65,39 @@ t1=$(date +%s%N)
 echo "$n files dropped at once: all uploaded in $(( (t1 - t0) / 1000000 )) ms (convert $cw, upload $uw workers)"
 echo "watsd RSS after: $(rss)"
 echo "server: $(curl -s -H "Authorization: Basic $token" "$url/_dev/stats" | sed -n 's/.*"reportsInDatabase":\([0-9]*\).*/\1/p') reports"
+kill -TERM $wd; wait $wd; wd=
+
+# Optional: WAITING (5th argument, e.g. 100000) files converted while the server is away (a
+# closed port): RSS with that many reports waiting in the queue (the goal: flat).
+waiting=${5:-0}
+[ "$waiting" -gt 0 ] || exit 0
+rm -rf "$tmp/inbox"/* "$tmp/stage"/* "$tmp/w.state" "$tmp/w.ready"
+cat > "$tmp/w.json" <<EOF2
+{"schema_version":1,"server":{"url":"http://127.0.0.1:9","token_file":"token"},
+ "watch":[{"path":"inbox","post_action":"delete","stable_ms":100}],
+ "queue":{"max_items":$((waiting * 2))},
+ "workers":{"convert":$cw,"upload":$uw},"log":{"file":"w.log","level":"error"}}
+EOF2
+"$build/src/watsd/watsd" --config "$tmp/w.json" --ready-fd 3 3>"$tmp/w.ready" &
+wd=$!
+while ! grep -q READY "$tmp/w.ready" 2>/dev/null; do sleep 0.05; done
+sleep 1
+echo "waiting run: idle RSS $(rss)"
+python3 - "$here/examples/inbox/functional_test.json" "$tmp/stage" "$waiting" <<'EOF2'
+import json, sys, uuid
+src, stage, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+doc = json.load(open(src))
+for i in range(n):
+    doc["id"] = str(uuid.uuid4()); doc["sn"] = "W%07d" % i
+    with open("%s/w%07d.json" % (stage, i), "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+EOF2
+queued() { "$wats" queue status --state-dir "$tmp/w.state" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(int(v) for k, v in j.items() if k in ("queued", "transferring", "error")))' 2>/dev/null || echo 0; }
+t0=$(date +%s%N)
+find "$tmp/stage" -name 'w*.json' -exec mv -t "$tmp/inbox/" {} +
+while [ "$(queued)" -lt "$waiting" ]; do sleep 1; done
+t1=$(date +%s%N)
+echo "waiting run: $waiting reports queued in $(( (t1 - t0) / 1000000 )) ms; RSS $(rss)"
+sleep 20
+echo "waiting run: 20 s later (uploads failing, backoff) RSS $(rss)"
 kill -TERM $wd; wait $wd; wd=

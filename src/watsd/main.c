@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "watsd.h"
 
@@ -100,8 +103,19 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* Memory (docs/PERFORMANCE.md, watsd). At most 2 malloc arenas: glibc would give each of the
+ * busy worker threads its own (each keeping freed memory), and watsd's threads spend their time
+ * in I/O, not in malloc. SQLite's memory (page caches of the queue's connections) is held
+ * under a soft limit: the queue's pages are in the OS page cache anyway. */
+#define WATSD_MALLOC_ARENAS 2
+#define WATSD_SQLITE_SOFT_HEAP (1024 * 1024)
+/* After this long without files or uploads, give freed heap memory back to the system (once:
+ * malloc_trim; a burst of files leaves most of the heap free but not returned). */
+#define WATSD_TRIM_IDLE_MS 5000
+
 int main(int argc, char **argv)
 {
+	mallopt(M_ARENA_MAX, WATSD_MALLOC_ARENAS);
 	const char *instance = NULL, *config = NULL;
 	int check = 0, ready_fd = -1;
 	for (int i = 1; i < argc; i++) {
@@ -183,6 +197,7 @@ int main(int argc, char **argv)
 	 * as an error (the file stays and is retried), not kill the service. */
 	signal(SIGXFSZ, SIG_IGN);
 
+	sqlite3_soft_heap_limit64(WATSD_SQLITE_SOFT_HEAP);
 	watsd d = { 0 };
 	d.cfg = &cfg;
 	d.started_ms = watsd_wall_ms();
@@ -242,11 +257,27 @@ int main(int argc, char **argv)
 	int64_t next_ping = watsd_mono_ms();
 	int sig = 0;
 	int next_ms = 500;
+	unsigned long long last_act = 0;
+	int64_t last_act_ms = watsd_mono_ms();
+	int trimmed = 0;
 	for (;;) {
 		/* The supervisor runs here: restarts dead worker threads when their backoff passed. */
 		struct timespec ts = { next_ms / 1000, (long)(next_ms % 1000) * 1000000L };
 		sig = sigtimedwait(&set, NULL, &ts);
 		next_ms = watsd_pipeline_supervise(&d);
+		/* Failed uploads do not count: a server away for hours must not keep a burst's
+		 * freed memory (fragmented heap) resident. */
+		unsigned long long act = atomic_load(&d.stats.files_seen) +
+					 atomic_load(&d.stats.reports_queued) +
+					 atomic_load(&d.stats.reports_sent);
+		if (act != last_act) {
+			last_act = act;
+			last_act_ms = watsd_mono_ms();
+			trimmed = 0;
+		} else if (!trimmed && watsd_mono_ms() - last_act_ms >= WATSD_TRIM_IDLE_MS) {
+			malloc_trim(0);
+			trimmed = 1;
+		}
 		if (wd_us > 0 && watsd_mono_ms() >= next_ping) {
 			notify("WATCHDOG=1");
 			next_ping = watsd_mono_ms() + wd_us / 2000;

@@ -143,6 +143,14 @@ static void remove_entry(struct watsd_files *t, const char *path)
 	free(e->path);
 	free(e);
 	t->count--;
+	if (t->count == 0 && t->nb > 1024) { /* a burst is over: back to the first size */
+		fentry **b = calloc(1024, sizeof(*b));
+		if (b) {
+			free(t->b);
+			t->b = b;
+			t->nb = 1024;
+		}
+	}
 }
 
 static void push_job(watsd *d, fentry *e)
@@ -202,8 +210,13 @@ watsd_job *watsd_next_job(watsd *d)
 		j->h[i] = j->h[c];
 		i = c;
 	}
-	if (j->n)
+	if (j->n) {
 		j->h[i] = last;
+	} else if (j->cap > 256) { /* a burst is over: do not keep its array (memory) */
+		free(j->h);
+		j->h = NULL;
+		j->cap = 0;
+	}
 	pthread_mutex_unlock(&d->lock);
 	return out;
 }
