@@ -94,6 +94,19 @@ for f in "$samples"/*; do
 	cp "$f" "$tmp/inbox/.$name.tmp" && mv "$tmp/inbox/.$name.tmp" "$tmp/inbox/$name"
 	n=$((n + 1))
 done
+# Real files from the testers stations have, when ../shared/fixtures is beside the repository:
+# watsd picks the converter of each by detection (the watch folder says "auto").
+for rel in teststand-xml/ts-with-wats.xml spea-3030/testdata_SN9871234012.csv \
+	   teradyne-gr228x/43420_BIO2.LOG teradyne-spectrum/sample_ict_data.txt \
+	   takaya/PB2939800_E_BOT.ATD xjtag/demonstration-hardware.xjlog saki-aoi/SAKI-testdata.xml \
+	   sigmaquest/testdata_SN651658.xml stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC \
+	   listen-soundcheck/us-complete-test.txt; do
+	f=$fixtures/vendor/$rel
+	[ -f "$f" ] || continue
+	name=$(basename "$f")
+	cp "$f" "$tmp/inbox/.$name.tmp" && mv "$tmp/inbox/.$name.tmp" "$tmp/inbox/$name"
+	n=$((n + 1))
+done
 echo "dropped $n files into the inbox"
 
 # Wait until every file has left the inbox (Done or Error) and nothing waits in the queue.
@@ -114,9 +127,10 @@ done
 echo
 echo "--- the queue (wats queue list --state-dir ...): file, converter, report id, state, latency"
 "$wats" queue list --state-dir "$state" || failed=1
-if [ -d "$tmp/inbox/Error" ]; then
+if [ -d "$tmp/inbox/Error" ] && [ -n "$(ls -A "$tmp/inbox/Error")" ]; then
 	echo "--- files that failed conversion:"
 	for r in "$tmp/inbox/Error"/*.reason; do [ -f "$r" ] && sed -n 's/^error: /  /p' "$r"; done
+	failed=1
 fi
 echo
 echo "--- back from the server (wats report query):"
