@@ -14,11 +14,9 @@ typedef struct collected {
 	size_t len, n;
 } collected;
 
-static int collect(wats_report *r, void *payload)
+/* Append the report's WSJF (and a newline) to the collection, and free it. */
+static int append(collected *c, wats_report *r)
 {
-	collected *c = payload;
-	/* The sample has no report id, so each conversion makes one up: compare without it. */
-	wats_node_remove(r, wats_report_node(r), "id");
 	char *json = NULL;
 	size_t len = 0;
 	assert_int_equal(wats_report_write(&json, &len, r, 0), 0);
@@ -33,22 +31,17 @@ static int collect(wats_report *r, void *payload)
 	return 0;
 }
 
+static int collect(wats_report *r, void *payload)
+{
+	/* The sample has no report id, so each conversion makes one up: compare without it. */
+	wats_node_remove(r, wats_report_node(r), "id");
+	return append(payload, r);
+}
+
 /* Like collect, keeping the id. */
 static int collect_whole(wats_report *r, void *payload)
 {
-	collected *c = payload;
-	char *json = NULL;
-	size_t len = 0;
-	assert_int_equal(wats_report_write(&json, &len, r, 0), 0);
-	c->text = realloc(c->text, c->len + len + 2);
-	memcpy(c->text + c->len, json, len);
-	c->len += len;
-	c->text[c->len++] = '\n';
-	c->text[c->len] = '\0';
-	c->n++;
-	wats_free(json);
-	wats_report_free(r);
-	return 0;
+	return append(payload, r);
 }
 
 static collected convert(const char *data, size_t len)

@@ -474,9 +474,7 @@ static int convert_results(atml *a, const dnode *tr)
 	}
 	if (rc < 0) {
 		wats_report_free(r);
-		if (rc == WATS_EINVAL)
-			return wats__cctx_error(c, WATS_EPARSE, tr->line, 0, "%s", wats_error_last()->message);
-		return rc;
+		return wats__cctx_refused(c, rc, tr->line);
 	}
 	return wats__cctx_emit(c, r);
 }

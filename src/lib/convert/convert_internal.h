@@ -45,6 +45,12 @@ void wats__cctx_warn(wats__cctx *c, long line, const char *path, const char *fmt
 int wats__cctx_error(wats__cctx *c, int code, long line, long col, const char *fmt, ...)
 	WATS__PRINTF(5, 6);
 
+/**
+ * A report setter refused a value taken from the file (WATS_EINVAL: not UTF-8, not a number,
+ * ...): report it as a parse error at that line of the input. Any other rc is returned as is.
+ */
+int wats__cctx_refused(wats__cctx *c, int rc, long line);
+
 struct wats_converter {
 	char *name;
 	char *description;

@@ -625,8 +625,7 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 			break;
 		}
 		rc = data_row(st, rec_line);
-		if (rc == WATS_EINVAL)
-			rc = wats__cctx_error(c, WATS_EPARSE, rec_line, 0, "%s", wats_error_last()->message);
+		rc = wats__cctx_refused(c, rc, rec_line);
 		free(copy);
 		wats__buf_clear(&st->row);
 	}

@@ -333,6 +333,13 @@ void wats__cctx_warn(wats__cctx *c, long line, const char *path, const char *fmt
 	log_add_warning(c->log, c->name, line, path, msg);
 }
 
+int wats__cctx_refused(wats__cctx *c, int rc, long line)
+{
+	if (rc != WATS_EINVAL)
+		return rc;
+	return wats__cctx_error(c, WATS_EPARSE, line, 0, "%s", wats_error_last()->message);
+}
+
 int wats__cctx_error(wats__cctx *c, int code, long line, long col, const char *fmt, ...)
 {
 	char msg[1024];

@@ -734,8 +734,7 @@ int wats__klippel_convert(const wats_converter *cv, wats__cctx *c)
 		rc = wats__cctx_emit(c, q.r);
 		q.r = NULL;
 	}
-	if (rc == WATS_EINVAL)
-		rc = wats__cctx_error(c, WATS_EPARSE, ln, 0, "%s", wats_error_last()->message);
+	rc = wats__cctx_refused(c, rc, ln);
 	wats_report_free(q.r);
 	for (size_t i = 0; i < q.nused; i++)
 		free(q.used[i]);

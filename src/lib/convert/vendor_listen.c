@@ -381,8 +381,7 @@ int wats__listen_convert(const wats_converter *cv, wats__cctx *c)
 		wats_report_free(q.r);
 	if (rc >= 0 && c->count == 0)
 		rc = wats__cctx_error(c, WATS_EPARSE, l.line, 0, "no test rows");
-	if (rc == WATS_EINVAL)
-		rc = wats__cctx_error(c, WATS_EPARSE, l.line, 0, "%s", wats_error_last()->message);
+	rc = wats__cctx_refused(c, rc, l.line);
 	free(q.x);
 	wats__lines_free(&l);
 	return rc < 0 ? rc : 0;

@@ -275,7 +275,6 @@ int wats__spea_convert(const wats_converter *cv, wats__cctx *c)
 	if (rc == 0 && c->count == 0)
 		rc = wats__cctx_error(c, WATS_EPARSE, last, 0, "no START..END board in the file");
 	wats_report_free(s.r);
-	if (rc == WATS_EINVAL)
-		rc = wats__cctx_error(c, WATS_EPARSE, last, 0, "%s", wats_error_last()->message);
+	rc = wats__cctx_refused(c, rc, last);
 	return rc;
 }

@@ -789,7 +789,6 @@ int wats__spectrum_convert(const wats_converter *cv, wats__cctx *c)
 		free(p->pages[i].g);
 	free(p->pages);
 	free(p);
-	if (rc == WATS_EINVAL)
-		rc = wats__cctx_error(c, WATS_EPARSE, last, 0, "%s", wats_error_last()->message);
+	rc = wats__cctx_refused(c, rc, last);
 	return rc;
 }

@@ -333,9 +333,7 @@ static int one_report(ts *t, const wats__xnode *rep)
 	t->r = NULL;
 	if (rc < 0) {
 		wats_report_free(r);
-		if (rc == WATS_EINVAL)
-			return wats__cctx_error(c, WATS_EPARSE, rep->line, 0, "%s", wats_error_last()->message);
-		return rc;
+		return wats__cctx_refused(c, rc, rep->line);
 	}
 	return wats__cctx_emit(c, r);
 }

@@ -229,10 +229,7 @@ int wats__vu_deliver(wats__cctx *c, wats__cctx *to, wats_report *r, long line, i
 		rc = wats__vu_finish(c, r, line);
 	if (rc < 0) {
 		wats_report_free(r);
-		/* A setter refused a value from the file: say where in the file. */
-		if (rc == WATS_EINVAL)
-			rc = wats__cctx_error(c, WATS_EPARSE, line, 0, "%s", wats_error_last()->message);
-		return rc;
+		return wats__cctx_refused(c, rc, line);
 	}
 	return wats__cctx_emit(to, r);
 }

@@ -407,8 +407,7 @@ int wats__wstf_convert(const wats_converter *cv, wats__cctx *c)
 		else if (w.state == S_STEPS)
 			rc = step_line(&w, f, n, l.line);
 		if (rc < 0) {
-			if (rc == WATS_EINVAL)
-				rc = wats__cctx_error(c, WATS_EPARSE, l.line, 0, "%s", wats_error_last()->message);
+			rc = wats__cctx_refused(c, rc, l.line);
 			break;
 		}
 	}
