@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "testutil.h"
+#include "devcontrol.h"
 #include "devserver.h"
 #include "wats/wats.h"
 
@@ -56,19 +57,7 @@ static wats_client *client(void)
 /* A /_dev call with the plain client (never faulted by the server). */
 static char *dev(wats_client *c, const char *method, const char *path, const char *body)
 {
-	wats_request r = WATS_REQUEST_INIT;
-	r.method = method;
-	r.path = path;
-	r.body = body;
-	r.body_len = body ? strlen(body) : 0;
-	r.flags = WATS_REQ_NO_RETRY | WATS_REQ_KEEP_CACHE;
-	wats_response *resp = NULL;
-	int rc = wats_client_request(&resp, c, &r);
-	if (rc)
-		fail_msg("%s %s: %s", method, path, wats_error_last()->message);
-	char *text = strdup(resp->body);
-	wats_response_free(resp);
-	return text;
+	return tu_dev_request(c, method, path, body);
 }
 
 /* Requests the server saw for "METHOD /pattern" (all statuses), from /_dev/stats. */

@@ -14,6 +14,7 @@
 
 #include "devserver.h"
 #include "testutil.h"
+#include "devcontrol.h"
 #include "util/uuid.h"
 #include "wats/wats.h"
 
@@ -83,18 +84,7 @@ static int teardown(void **state)
 
 static char *dev(fx *f, const char *method, const char *path, const char *body)
 {
-	wats_request r = WATS_REQUEST_INIT;
-	r.method = method;
-	r.path = path;
-	r.body = body;
-	r.body_len = body ? strlen(body) : 0;
-	r.flags = WATS_REQ_NO_RETRY | WATS_REQ_KEEP_CACHE;
-	wats_response *resp = NULL;
-	if (wats_client_request(&resp, f->ctl, &r))
-		fail_msg("%s %s: %s", method, path, wats_error_last()->message);
-	char *text = strdup(resp->body);
-	wats_response_free(resp);
-	return text;
+	return tu_dev_request(f->ctl, method, path, body);
 }
 
 static void faults(fx *f, const char *json)
