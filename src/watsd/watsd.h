@@ -25,6 +25,7 @@ typedef struct watsd_watch {
 	char *done_dir;      /* absolute; default <path>/Done */
 	char *error_dir;     /* absolute; default <path>/Error */
 	int stable_ms;       /* unchanged size+mtime this long = complete (files not seen closed) */
+	int enabled;         /* 0: configured but not watched ("enabled": false) */
 } watsd_watch;
 
 typedef struct watsd_config {
@@ -55,6 +56,20 @@ typedef struct watsd_config {
 	char *http_address;  /* default 127.0.0.1 */
 	int http_port;       /* 0 = a free port (reported in status and the log) */
 	char *api_key;       /* secret: never logged; NULL = state-changing routes refused */
+	/* proxy (section "proxy"): mode "system" = libcurl's environment (http_proxy, ...),
+	 * "none" = direct, "manual" = proxy_url */
+	char *proxy_mode;
+	char *proxy_url;      /* manual: "http://host:port" */
+	char *proxy_bypass;   /* hosts that bypass the proxy, "a,b" */
+	char *proxy_username;
+	char *proxy_password; /* secret: never logged, never sent to the web page */
+	/* serial numbers (section "serial"): a converted report whose serial number does not
+	 * match serial_pattern (POSIX extended regex) is rejected (error folder + reason) or
+	 * only warned about (the conversion log), per serial_action "reject" | "warn" */
+	char *serial_pattern; /* NULL = no check */
+	char *serial_action;  /* default "reject" */
+	/* software (section "software"): where packages from the server are put */
+	char *software_dir;   /* absolute; NULL = not set */
 } watsd_config;
 
 /* Load, migrate, apply environment overrides and validate. Errors name the file, key and rule
@@ -65,6 +80,18 @@ void watsd_config_free(watsd_config *cfg);
  * /etc/watsd (root), + "/NAME.json". */
 int watsd_config_default_path(char *out, size_t size, const char *instance);
 int watsd_instance_name_ok(const char *name);
+
+/* Apply a set of changes to the config file: changes is a JSON object of dotted keys
+ * ("server.url", "watch[0].priority", "watch" for the whole array) to JSON values (null
+ * removes the key). Each change is validated alone on top of the current file, then all
+ * together, with watsd_config_load's rules; the file is replaced atomically only when
+ * valid. On a validation failure returns 1 and *errors gets {"key": "message", ...} (caller
+ * owns it); on an I/O failure -1 and err. Secrets ("server.token", "http.api_key",
+ * "proxy.password") go to their *_file when the config names one (written 0600), else into
+ * the config file, which must then be 0600. Returns 0 when written. (config_edit.c) */
+struct json_object;
+int watsd_config_apply(const char *path, struct json_object *changes, struct json_object **errors,
+		       char *err, size_t errlen);
 
 /* ---- logging (log.c) ---- */
 
@@ -145,6 +172,13 @@ struct json_object;
 int watsd_ready(watsd *d, struct json_object *reasons);
 /* The status object of the control socket and of GET /status. */
 struct json_object *watsd_status_json(watsd *d);
+
+/* reload.c: read the config file again (SIGHUP, control "reload", the web configurator
+ * after a save) and apply what can change while running: server, token, proxy, station,
+ * watch folders, queue limits and backoff, log level. Keys that need a restart (state_dir,
+ * instance, workers, http, log file) are listed, comma separated, in restart (may be
+ * NULL). Returns 0, or -1 with err when the new file is invalid (the running config stays). */
+int watsd_reload(watsd *d, char *err, size_t errlen, char *restart, size_t restart_size);
 
 /* http.c: the HTTP endpoints (health, status, metrics, a few authenticated actions). */
 int watsd_http_start(watsd *d);
