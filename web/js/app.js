@@ -1,0 +1,1 @@
+// Placeholder: the real router lands next.
