@@ -35,7 +35,8 @@ static int usage(void)
 
 static int is_secret(const char *key)
 {
-	return !strcmp(key, "server.token") || !strcmp(key, "http.api_key");
+	return !strcmp(key, "server.token") || !strcmp(key, "http.api_key") ||
+	       !strcmp(key, "proxy.password");
 }
 
 /* Walk a dotted path; create objects on the way when create (set). Returns the parent and
@@ -216,45 +217,34 @@ static int set(const char *path, const char *key, const char *value)
 	char last[256];
 	int idx;
 	json_object *parent = walk(root, key, 1, last, sizeof(last), &idx);
+	json_object_put(root);
 	if (!parent || idx >= 0 || !*last) {
 		fprintf(stderr, "wats: config set: cannot set \"%s\" (a missing array element or a "
 			"non-object on the way)\n", key);
-		json_object_put(root);
 		return WATS_EXIT_USAGE;
 	}
+	/* watsd's own editor: validated before the file is replaced, secrets to their files. */
 	json_object *v = json_tokener_parse(value);
 	if (!v && strcmp(value, "null"))
 		v = json_object_new_string(value);
-	json_object_object_add(parent, last, v);
-	struct stat st;
-	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 0777) : 0600;
-	char tmp[4200], prev[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	snprintf(prev, sizeof(prev), "%s.prev", path);
-	int rc = json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY |
-					 JSON_C_TO_STRING_NOSLASHESCAPE);
-	json_object_put(root);
-	if (rc != 0 || chmod(tmp, mode) != 0) {
-		fprintf(stderr, "wats: config set: cannot write %s\n", tmp);
-		unlink(tmp);
-		return WATS_EXIT_INPUT;
-	}
-	/* Keep the old file until the new one validates under its real name. */
-	unlink(prev);
-	if (link(path, prev) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "wats: config set: cannot replace %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-		return WATS_EXIT_INPUT;
-	}
-	watsd_config cfg;
+	json_object *changes = json_object_new_object(), *errors = NULL;
+	json_object_object_add(changes, key, v);
 	char err[1024];
-	if (watsd_config_load(&cfg, path, err, sizeof(err)) != 0) {
-		rename(prev, path);
-		fprintf(stderr, "wats: %s\nwats: config set: not changed\n", err);
+	int rc = watsd_config_apply(path, changes, &errors, err, sizeof(err));
+	json_object_put(changes);
+	if (rc < 0) {
+		fprintf(stderr, "wats: config set: %s\n", err);
+		return WATS_EXIT_INPUT;
+	}
+	if (rc > 0) {
+		json_object_object_foreach(errors, k, m) {
+			(void)k;
+			fprintf(stderr, "wats: %s\n", json_object_get_string(m));
+		}
+		fprintf(stderr, "wats: config set: not changed\n");
+		json_object_put(errors);
 		return WATS_EXIT_NEGATIVE;
 	}
-	watsd_config_free(&cfg);
-	unlink(prev);
 	printf("%s = %s\n", key, is_secret(key) ? "(hidden)" : value);
 	return WATS_EXIT_OK;
 }

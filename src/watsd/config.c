@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,128 @@ static int env_override(char **field, const char *name)
 	return 1;
 }
 
+int watsd_serial_check(const char *pattern, const char *serial, char *why, size_t whylen)
+{
+	regex_t re;
+	int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char msg[200];
+		regerror(rc, &re, msg, sizeof(msg));
+		if (why)
+			snprintf(why, whylen, "the pattern \"%s\" is not a POSIX extended regular "
+				 "expression: %s", pattern, msg);
+		return -1;
+	}
+	int match = serial && regexec(&re, serial, 0, NULL, 0) == 0;
+	regfree(&re);
+	if (why)
+		snprintf(why, whylen, match ? "serial number \"%s\" matches \"%s\"" :
+			 "serial number \"%s\" does not match the pattern \"%s\" (serial.pattern)",
+			 serial ? serial : "", pattern);
+	return match;
+}
+
+/* Sections "proxy", "serial" and "software" (docs/watsd.md). */
+static int load_proxy_serial_software(watsd_config *cfg, json_object *root, const char *base,
+				      char *err, size_t errlen)
+{
+	json_object *px = NULL, *se = NULL, *sw = NULL;
+	if (json_object_object_get_ex(root, "proxy", &px)) {
+		static const char *const k[] = { "mode", "url", "bypass", "username", "password",
+			"password_file", NULL };
+		if (!json_object_is_type(px, json_type_object))
+			FAIL("config %s: key \"proxy\": must be an object", cfg->file);
+		if (check_keys(px, "proxy", k, err, errlen, cfg->file))
+			return -1;
+		char *pw = NULL, *pwfile = NULL;
+		if (get_str(px, "mode", &cfg->proxy_mode, "proxy", cfg->file, err, errlen) < 0 ||
+		    get_str(px, "url", &cfg->proxy_url, "proxy", cfg->file, err, errlen) < 0 ||
+		    get_str(px, "bypass", &cfg->proxy_bypass, "proxy", cfg->file, err, errlen) < 0 ||
+		    get_str(px, "username", &cfg->proxy_username, "proxy", cfg->file, err, errlen) < 0 ||
+		    get_str(px, "password", &pw, "proxy", cfg->file, err, errlen) < 0 ||
+		    get_str(px, "password_file", &pwfile, "proxy", cfg->file, err, errlen) < 0) {
+			free(pw);
+			free(pwfile);
+			return -1;
+		}
+		if (pw) {
+			/* A secret in the config file only if that file is private (as server.token). */
+			struct stat st;
+			if (stat(cfg->file, &st) == 0 && (st.st_mode & 077)) {
+				free(pw);
+				free(pwfile);
+				FAIL("config %s: key \"proxy.password\": a secret in the config file needs mode "
+				     "0600 (it is %04o); chmod 600 the file, or use proxy.password_file",
+				     cfg->file, (unsigned)(st.st_mode & 07777));
+			}
+			cfg->proxy_password = pw;
+		}
+		if (pwfile) {
+			char *p = abs_path(base, pwfile);
+			free(pwfile);
+			int r = read_secret(&cfg->proxy_password, p, "proxy.password_file", cfg->file, err,
+					    errlen);
+			free(p);
+			if (r)
+				return -1;
+		}
+	}
+	if (!cfg->proxy_mode)
+		cfg->proxy_mode = strdup("system");
+	if (strcmp(cfg->proxy_mode, "system") && strcmp(cfg->proxy_mode, "none") &&
+	    strcmp(cfg->proxy_mode, "manual"))
+		FAIL("config %s: key \"proxy.mode\": must be system, none or manual (got \"%s\")",
+		     cfg->file, cfg->proxy_mode);
+	if (!strcmp(cfg->proxy_mode, "manual") && (!cfg->proxy_url || !*cfg->proxy_url))
+		FAIL("config %s: key \"proxy.url\": required when proxy.mode is manual "
+		     "(http://host:port)", cfg->file);
+	if (cfg->proxy_url && *cfg->proxy_url && !strstr(cfg->proxy_url, "://"))
+		FAIL("config %s: key \"proxy.url\": must be a URL such as http://proxy:3128 (got \"%s\")",
+		     cfg->file, cfg->proxy_url);
+
+	if (json_object_object_get_ex(root, "serial", &se)) {
+		static const char *const k[] = { "pattern", "action", NULL };
+		if (!json_object_is_type(se, json_type_object))
+			FAIL("config %s: key \"serial\": must be an object", cfg->file);
+		if (check_keys(se, "serial", k, err, errlen, cfg->file))
+			return -1;
+		if (get_str(se, "pattern", &cfg->serial_pattern, "serial", cfg->file, err, errlen) < 0 ||
+		    get_str(se, "action", &cfg->serial_action, "serial", cfg->file, err, errlen) < 0)
+			return -1;
+	}
+	if (cfg->serial_pattern && !*cfg->serial_pattern) {
+		free(cfg->serial_pattern); /* "" = no check, as when absent */
+		cfg->serial_pattern = NULL;
+	}
+	if (cfg->serial_pattern) {
+		char why[512];
+		if (watsd_serial_check(cfg->serial_pattern, "", why, sizeof(why)) < 0)
+			FAIL("config %s: key \"serial.pattern\": %s", cfg->file, why);
+	}
+	if (!cfg->serial_action)
+		cfg->serial_action = strdup("reject");
+	if (strcmp(cfg->serial_action, "reject") && strcmp(cfg->serial_action, "warn"))
+		FAIL("config %s: key \"serial.action\": must be reject or warn (got \"%s\")", cfg->file,
+		     cfg->serial_action);
+
+	if (json_object_object_get_ex(root, "software", &sw)) {
+		static const char *const k[] = { "dir", NULL };
+		if (!json_object_is_type(sw, json_type_object))
+			FAIL("config %s: key \"software\": must be an object", cfg->file);
+		if (check_keys(sw, "software", k, err, errlen, cfg->file))
+			return -1;
+		char *dir = NULL;
+		if (get_str(sw, "dir", &dir, "software", cfg->file, err, errlen) < 0)
+			return -1;
+		if (dir && *dir)
+			cfg->software_dir = abs_path(base, dir);
+		free(dir);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
 int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t errlen)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -222,7 +345,7 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 	migrate(root);
 	static const char *const top_keys[] = { "schema_version", "instance", "state_dir", "server",
 		"station", "watch", "workers", "queue", "rescan_ms", "shutdown_grace_ms", "log", "http",
-		NULL };
+		"proxy", "serial", "software", NULL };
 	if (check_keys(root, "", top_keys, err, errlen, cfg->file))
 		goto fail;
 	int64_t x = 0;
@@ -457,6 +580,9 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 		}
 	}
 
+	if (load_proxy_serial_software(cfg, root, base, err, errlen))
+		goto fail;
+
 	json_object *wa = NULL;
 	if (json_object_object_get_ex(root, "watch", &wa)) {
 		if (!json_object_is_type(wa, json_type_array))
@@ -470,12 +596,21 @@ int watsd_config_load(watsd_config *cfg, const char *path, char *err, size_t err
 			if (!json_object_is_type(w, json_type_object))
 				FAIL("config %s: key \"%s\": must be an object", cfg->file, where);
 			static const char *const k[] = { "path", "converter", "patterns", "priority",
-				"post_action", "done_dir", "error_dir", "stable_ms", NULL };
+				"post_action", "done_dir", "error_dir", "stable_ms", "enabled", NULL };
 			if (check_keys(w, where, k, err, errlen, cfg->file))
 				goto fail;
 			watsd_watch *ww = &cfg->watches[cfg->nwatches++];
 			ww->priority = 5;
 			ww->stable_ms = 500;
+			ww->enabled = 1;
+			json_object *en;
+			if (json_object_object_get_ex(w, "enabled", &en) &&
+			    !json_object_is_type(en, json_type_null)) {
+				if (!json_object_is_type(en, json_type_boolean))
+					FAIL("config %s: key \"%s.enabled\": must be true or false", cfg->file,
+					     where);
+				ww->enabled = json_object_get_boolean(en);
+			}
 			char *p = NULL, *post = NULL, *dd = NULL, *ed = NULL;
 			int bad = get_str(w, "path", &p, where, cfg->file, err, errlen) < 0 ||
 				  get_str(w, "converter", &ww->converter, where, cfg->file, err, errlen) < 0 ||
@@ -638,5 +773,16 @@ void watsd_config_free(watsd_config *c)
 		memset(c->api_key, 0, strlen(c->api_key));
 		free(c->api_key);
 	}
+	free(c->proxy_mode);
+	free(c->proxy_url);
+	free(c->proxy_bypass);
+	free(c->proxy_username);
+	if (c->proxy_password) {
+		memset(c->proxy_password, 0, strlen(c->proxy_password));
+		free(c->proxy_password);
+	}
+	free(c->serial_pattern);
+	free(c->serial_action);
+	free(c->software_dir);
 	memset(c, 0, sizeof(*c));
 }

@@ -80,6 +80,9 @@ void watsd_config_free(watsd_config *cfg);
  * /etc/watsd (root), + "/NAME.json". */
 int watsd_config_default_path(char *out, size_t size, const char *instance);
 int watsd_instance_name_ok(const char *name);
+/* Does serial match pattern (POSIX extended regex, unanchored as regexec is)? 1 yes, 0 no,
+ * -1 the pattern does not compile; why (may be NULL) gets a sentence saying which. */
+int watsd_serial_check(const char *pattern, const char *serial, char *why, size_t whylen);
 
 /* Apply a set of changes to the config file: changes is a JSON object of dotted keys
  * ("server.url", "watch[0].priority", "watch" for the whole array) to JSON values (null
