@@ -2,6 +2,9 @@
  * Vendor converter throughput: each fixture of ../shared/fixtures/vendor converted from memory
  * repeatedly (one core, reports written as WSJF and freed in the callback, as `wats convert`
  * does) until about `seconds` have passed; MB/s of input and reports/s.
+ * The small fixtures measure per-file and per-report cost more than parsing, so for the formats
+ * that log many boards or rows per file a larger input is also generated here from the
+ * fixture's own structure (vendor_gen.c) and measured on the line after it ("gen").
  * Usage: vendor_bench FIXTURES_DIR [seconds per file, default 1] [converter: only its files]
  */
 #include <dirent.h>
@@ -11,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "vendor_gen.h"
 #include "wats/wats.h"
 
 static double now(void)
@@ -33,26 +37,35 @@ static int on_report(wats_report *r, void *p)
 	return 0;
 }
 
+/* gen: how a larger input is made from the fixture (vendor_gen.h), about GEN_KB of it */
+#define GEN_KB 2048
 static const struct {
 	const char *conv, *file;
 	const char *params[4];
+	vg_spec gen;
 } files[] = {
-	{ "teststand", "vendor/teststand-xml/ts-with-wats.xml", { NULL } },
-	{ "teststand", "vendor/teststand-xml/ts-without-wats.xml", { "partNumber=P", NULL } },
-	{ "spea3030", "vendor/spea-3030/testdata_SN9871234012.csv", { "partNumber=P", NULL } },
-	{ "gr228x", "vendor/teradyne-gr228x/43420_BIO2.LOG", { NULL } },
-	{ "spectrum", "vendor/teradyne-spectrum/sample_ict_data.txt", { NULL } },
-	{ "xjtag", "vendor/xjtag/demonstration-hardware.xjlog", { "partNumber=P", NULL } },
-	{ "xjtag", "vendor/xjtag/567567_Pass.xml", { "partNumber=P", NULL } },
-	{ "takaya", "vendor/takaya/PB2939800_E_BOT.ATD", { NULL } },
-	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL } },
-	{ "saki", "vendor/saki-aoi/SAKI-testdata.xml", { NULL } },
-	{ "sigmaquest", "vendor/sigmaquest/testdata_SN651658.xml", { NULL } },
-	{ "stepwize", "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", { NULL } },
-	{ "listen", "vendor/listen-soundcheck/us-complete-test.txt", { NULL } },
-	{ "listen", "vendor/listen-soundcheck/eu-data-logging.txt", { NULL } },
-	/* by path: the summary reads the folder of curve files beside it (its size counted) */
-	{ "klippel", "vendor/klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt", { "partNumber=P", NULL } },
+	{ "teststand", "vendor/teststand-xml/ts-with-wats.xml", { NULL }, { NULL } },
+	{ "teststand", "vendor/teststand-xml/ts-without-wats.xml", { "partNumber=P", NULL }, { NULL } },
+	{ "spea3030", "vendor/spea-3030/testdata_SN9871234012.csv", { "partNumber=P", NULL }, { NULL } },
+	/* boards from the first '@' on, each copy with new serial numbers */
+	{ "gr228x", "vendor/teradyne-gr228x/43420_BIO2.LOG", { NULL }, { "@", 0, NULL, "SN " } },
+	{ "spectrum", "vendor/teradyne-spectrum/sample_ict_data.txt", { NULL }, { NULL } },
+	{ "xjtag", "vendor/xjtag/demonstration-hardware.xjlog", { "partNumber=P", NULL }, { NULL } },
+	/* a run with more test groups */
+	{ "xjtag", "vendor/xjtag/567567_Pass.xml", { "partNumber=P", NULL }, { "<testgroup", 0, "</testrun>", NULL } },
+	{ "takaya", "vendor/takaya/PB2939800_E_BOT.ATD", { NULL }, { NULL } },
+	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL }, { NULL } },
+	/* a panel of more images (boards) */
+	{ "saki", "vendor/saki-aoi/SAKI-testdata.xml", { NULL }, { "<Image", 0, "</Panel>", NULL } },
+	/* more test runs under the top one */
+	{ "sigmaquest", "vendor/sigmaquest/testdata_SN651658.xml", { NULL }, { "<TestRun", 2, "</TestRun>", NULL } },
+	{ "stepwize", "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", { NULL }, { NULL } },
+	/* more DUTs: the rows again under new serial numbers ("S/N 2-13"; EU "2.2-58.21") */
+	{ "listen", "vendor/listen-soundcheck/us-complete-test.txt", { NULL }, { "S/N ", 0, NULL, "S/N " } },
+	{ "listen", "vendor/listen-soundcheck/eu-data-logging.txt", { NULL }, { "Serial #:", 0, NULL, "\n2." } },
+	/* by path: the summary reads the folder of curve files beside it (its size counted); gen:
+	 * curves with their rows repeated (vg_klippel) */
+	{ "klippel", "vendor/klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt", { "partNumber=P", NULL }, { NULL } },
 };
 
 /* Bytes of the files in the folder beside a Klippel summary (its name without ".txt"). */
@@ -77,10 +90,53 @@ static long folder_bytes(const char *summary)
 	return n;
 }
 
+/* Convert buf (or the file at path) for about secs; one table line. */
+static int run(wats_converters *reg, const char *conv, const char *label, const char *path, const char *buf,
+	       size_t n, long total, const char *const *params, double secs)
+{
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = conv;
+	o.params = params;
+	size_t reports = 0, out = 0, runs = 0;
+	double t0 = now(), t;
+	do {
+		size_t cnt = 0;
+		if (path ? wats_convert_file(&cnt, reg, path, &o, on_report, &out)
+			 : wats_convert_buffer(&cnt, reg, label, buf, n, &o, on_report, &out)) {
+			fprintf(stderr, "%s: %s\n", label, wats_error_last()->message);
+			return -1;
+		}
+		reports += cnt;
+		runs++;
+		t = now() - t0;
+	} while (t < secs);
+	printf("%-10s %-44s %9.1f %9.1f %10.0f\n", conv, label, total / 1024.0,
+	       (double)total * (double)runs / t / 1e6, (double)reports / t);
+	return 0;
+}
+
+static char *read_all(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long l = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = l >= 0 ? malloc((size_t)l + 1) : NULL;
+	if (buf && fread(buf, 1, (size_t)l, f) != (size_t)l) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*n = buf ? (size_t)l : 0;
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: vendor_bench FIXTURES_DIR [seconds]\n");
+		fprintf(stderr, "usage: vendor_bench FIXTURES_DIR [seconds] [converter]\n");
 		return 2;
 	}
 	double secs = argc > 2 ? atof(argv[2]) : 1.0;
@@ -88,48 +144,43 @@ int main(int argc, char **argv)
 	if (wats_converters_new(&reg) < 0)
 		return 1;
 	printf("%-10s %-44s %9s %9s %10s\n", "converter", "file", "KB", "MB/s", "reports/s");
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	int rc = 0;
+	for (size_t i = 0; !rc && i < sizeof(files) / sizeof(files[0]); i++) {
 		if (argc > 3 && strcmp(argv[3], files[i].conv))
 			continue;
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", argv[1], files[i].file);
-		FILE *f = fopen(path, "rb");
-		if (!f) {
+		size_t n;
+		char *buf = read_all(path, &n);
+		if (!buf) {
 			printf("%-10s %-44s missing\n", files[i].conv, files[i].file);
 			continue;
 		}
-		fseek(f, 0, SEEK_END);
-		long n = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		char *buf = malloc((size_t)n + 1);
-		if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			fclose(f);
-			free(buf);
-			return 1;
-		}
-		fclose(f);
-		wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
-		o.converter = files[i].conv;
-		o.params = files[i].params;
-		size_t reports = 0, out = 0, runs = 0;
 		int by_path = !strcmp(files[i].conv, "klippel");
-		long total = n + (by_path ? folder_bytes(path) : 0);
-		double t0 = now(), t;
-		do {
-			size_t cnt = 0;
-			if (by_path ? wats_convert_file(&cnt, reg, path, &o, on_report, &out)
-				    : wats_convert_buffer(&cnt, reg, files[i].file, buf, (size_t)n, &o, on_report, &out)) {
-				fprintf(stderr, "%s: %s\n", files[i].file, wats_error_last()->message);
-				return 1;
+		const char *base = strrchr(files[i].file, '/') + 1;
+		rc = run(reg, files[i].conv, base, by_path ? path : NULL, buf, n,
+			 (long)n + (by_path ? folder_bytes(path) : 0), files[i].params, secs);
+		char label[128];
+		snprintf(label, sizeof(label), "gen: %.38s", base);
+		if (!rc && files[i].gen.start) {
+			size_t gl;
+			char *g = vg_repeat(buf, n, &files[i].gen, GEN_KB * 1024, &gl);
+			if (!g) {
+				fprintf(stderr, "%s: no body to repeat\n", files[i].file);
+				rc = -1;
+			} else {
+				rc = run(reg, files[i].conv, label, NULL, g, gl, (long)gl, files[i].params, secs);
 			}
-			reports += cnt;
-			runs++;
-			t = now() - t0;
-		} while (t < secs);
-		printf("%-10s %-44s %9.1f %9.1f %10.0f\n", files[i].conv, files[i].file, total / 1024.0,
-		       (double)total * (double)runs / t / 1e6, (double)reports / t);
+			free(g);
+		} else if (!rc && by_path) {
+			/* 16 times the rows of every curve: about 3 000 to 10 000 points a curve */
+			char dir[] = "/tmp/vendor_bench.XXXXXX", sum[8192];
+			long total = mkdtemp(dir) ? vg_klippel(path, dir, 16, sum, sizeof(sum)) : -1;
+			rc = total < 0 ? -1 : run(reg, files[i].conv, label, sum, NULL, 0, total, files[i].params, secs);
+			vg_klippel_remove(dir);
+		}
 		free(buf);
 	}
 	wats_converters_free(reg);
-	return 0;
+	return rc ? 1 : 0;
 }
