@@ -2,6 +2,8 @@
  * watsd's log: text or JSON lines (the libwats record format, so library and service lines
  * look alike) to stderr (journald) or to a file rotated by size (name, name.1 .. name.N-1).
  * The library's records come through the same sink (wats_log_init with a callback).
+ * The last RING_LINES lines are also kept in memory, whatever the destination, for the web
+ * configurator's log page (GET /api/logs): fixed slots, no allocation per line.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,7 +14,23 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "watsd.h"
+
+#define RING_LINES 1000
+#define RING_MSG 256 /* longer messages are cut (the file or journal has them whole) */
+
+typedef struct ring_line {
+	int64_t time_us;
+	wats_log_level level;
+	char cid[40];
+	char msg[RING_MSG];
+} ring_line;
+
+/* BSS: pages are touched only as lines arrive (idle RSS, docs/PERFORMANCE.md). */
+static ring_line ring[RING_LINES];
+static size_t ring_next, ring_count; /* L.lock */
 
 static struct {
 	pthread_mutex_t lock;
@@ -51,6 +69,22 @@ static void sink(const wats_log_record *r, void *payload)
 	if (wats_log_format_record(&line, r, L.format))
 		return;
 	pthread_mutex_lock(&L.lock);
+	ring_line *rl = &ring[ring_next];
+	ring_next = (ring_next + 1) % RING_LINES;
+	if (ring_count < RING_LINES)
+		ring_count++;
+	rl->time_us = r->time_us;
+	rl->level = r->level;
+	snprintf(rl->cid, sizeof(rl->cid), "%s", r->correlation_id ? r->correlation_id : "");
+	size_t ml = (size_t)snprintf(rl->msg, sizeof(rl->msg), "%s", r->message ? r->message : "");
+	if (ml >= sizeof(rl->msg)) { /* cut at a character boundary: the page wants UTF-8 */
+		size_t e = sizeof(rl->msg) - 1;
+		while (e > 0 && ((unsigned char)rl->msg[e - 1] & 0xc0) == 0x80)
+			e--;
+		if (e > 0 && ((unsigned char)rl->msg[e - 1] & 0x80))
+			e--;
+		rl->msg[e] = '\0';
+	}
 	FILE *f = L.f ? L.f : stderr;
 	size_t n = strlen(line);
 	fwrite(line, 1, n, f);
@@ -134,4 +168,38 @@ void watsd_logf(wats_log_level level, const char *cid, const wats_log_field *fie
 	va_start(ap, fmt);
 	vlog(level, cid, fields, n, fmt, ap);
 	va_end(ap);
+}
+
+json_object *watsd_log_recent(wats_log_level min, size_t max)
+{
+	json_object *a = json_object_new_array();
+	pthread_mutex_lock(&L.lock);
+	/* Newest first to find the last max matching lines, then put oldest first. */
+	size_t take = 0, first = ring_count;
+	for (size_t k = 0; k < ring_count && take < max; k++) {
+		size_t i = (ring_next + RING_LINES - 1 - k) % RING_LINES;
+		if (ring[i].level >= min) {
+			take++;
+			first = k;
+		}
+	}
+	for (size_t k = first + 1; k-- > 0 && first < ring_count;) {
+		const ring_line *rl = &ring[(ring_next + RING_LINES - 1 - k) % RING_LINES];
+		if (rl->level < min)
+			continue;
+		json_object *o = json_object_new_object();
+		char when[40];
+		time_t t = (time_t)(rl->time_us / 1000000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + n, sizeof(when) - n, ".%03dZ", (int)(rl->time_us / 1000 % 1000));
+		json_object_object_add(o, "time", json_object_new_string(when));
+		json_object_object_add(o, "level", json_object_new_string(wats_log_level_name(rl->level)));
+		json_object_object_add(o, "cid", json_object_new_string(rl->cid));
+		json_object_object_add(o, "message", json_object_new_string(rl->msg));
+		json_object_array_add(a, o);
+	}
+	pthread_mutex_unlock(&L.lock);
+	return a;
 }

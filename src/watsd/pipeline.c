@@ -212,6 +212,8 @@ typedef struct conv_ctx {
 	out_report *out;
 	size_t n, cap;
 	int failed;
+	const char *serial_pattern; /* serial.pattern, NULL = no check */
+	char serial_msg[600];        /* the first report whose serial number does not match */
 } conv_ctx;
 
 static int contains_ci(const char *hay, size_t n, const char *needle)
@@ -275,6 +277,12 @@ static int on_report(wats_report *r, void *payload)
 		c->out = no;
 		c->cap = nc;
 	}
+	if (c->serial_pattern && !c->serial_msg[0]) {
+		char why[512];
+		if (watsd_serial_check(c->serial_pattern, wats_report_sn(r), why, sizeof(why)) == 0)
+			snprintf(c->serial_msg, sizeof(c->serial_msg), "report %s: %s", wats_report_id(r),
+				 why);
+	}
 	out_report *o = &c->out[c->n];
 	int rc = wats_report_write(&o->text, &o->len, r, 0);
 	if (rc == 0) {
@@ -296,6 +304,7 @@ static void to_error_folder(watsd *d, const watsd_job *job, const watsd_watch *w
 			   "conversion of %s failed: %s; moved to %s (reason in %s.reason)", job->path,
 			   error, moved, moved);
 		watsd_file_done(d, job->path, 0);
+		watsd_activity_note(d->activity, WATSD_ACT_FAILED, job->path, job->cid, error);
 	} else {
 		watsd_logf(WATS_LOG_ERROR, job->cid, (wats_log_field[]){ { "file", job->path, 0 } }, 1,
 			   "conversion of %s failed: %s; and it cannot be moved to %s: %s (left in place, "
@@ -394,7 +403,8 @@ static void convert_one(watsd *d, watsd_job *job)
 	}
 	params[np] = NULL;
 	o.params = params;
-	conv_ctx c = { .data = data, .len = len };
+	conv_ctx c = { .data = data, .len = len, .serial_pattern = cfg->serial_pattern };
+	char *logx = NULL; /* the log with the serial-number warning */
 	size_t count = 0;
 	int rc = wats_convert_buffer(&count, d->converters, job->path, data, len, &o, on_report, &c);
 	char *logtext = NULL;
@@ -410,6 +420,16 @@ static void convert_one(watsd *d, watsd_job *job)
 		to_error_folder(d, job, w, conv, msg, logtext);
 		goto out;
 	}
+	if (c.serial_msg[0] && strcmp(cfg->serial_action, "warn")) {
+		to_error_folder(d, job, w, conv, c.serial_msg, logtext);
+		goto out;
+	}
+	if (c.serial_msg[0]) {
+		watsd_log(WATS_LOG_WARNING, job->cid, "%s: %s (serial.action warn: queued anyway)",
+			  job->path, c.serial_msg);
+		if (asprintf(&logx, "%swarning: %s\n", logtext ? logtext : "", c.serial_msg) < 0)
+			logx = NULL;
+	}
 	for (size_t i = 0; i < c.n; i++) {
 		wats_queue_entry e = WATS_QUEUE_ENTRY_INIT;
 		e.id = c.out[i].id;
@@ -420,7 +440,7 @@ static void convert_one(watsd *d, watsd_job *job)
 		e.source = job->path;
 		e.correlation_id = job->cid;
 		e.converter = conv;
-		e.log = logtext;
+		e.log = logx ? logx : logtext;
 		rc = wats_queue_enqueue(d->queue, &e);
 		if (rc == WATS_ELIMIT) {
 			if (atomic_fetch_add(&d->stats.backpressure, 1) % 100 == 0)
@@ -447,6 +467,7 @@ static void convert_one(watsd *d, watsd_job *job)
 		   (wats_log_field[]){ { "file", job->path, 0 }, { "converter", conv, 0 } }, 2,
 		   "converted %s with %s: %zu report%s queued", job->path, conv, c.n, c.n == 1 ? "" : "s");
 	atomic_fetch_add(&d->stats.files_converted, 1);
+	watsd_activity_note(d->activity, WATSD_ACT_CONVERTED, job->path, job->cid, NULL);
 	post_action(d, job, w);
 	pthread_mutex_lock(&d->lock);
 	d->up_signal = 1;
@@ -457,6 +478,7 @@ out:
 		wats_free(c.out[i].text);
 	free(c.out);
 	wats_free(logtext);
+	free(logx);
 	wats_conversion_log_free(log);
 	free(data);
 	wats_log_set_correlation_id(NULL);
@@ -559,10 +581,16 @@ static void *uploader_thread(void *arg)
 		if (rc == 0) {
 			watsd_hist_add(&d->stats.upload_latency, lat);
 			atomic_fetch_add(&d->stats.reports_sent, 1);
+			watsd_activity_note(d->activity, WATSD_ACT_UPLOADED, it[0]->id,
+					    it[0]->correlation_id, NULL);
 			watsd_logf(WATS_LOG_INFO, it[0]->correlation_id, f, 4, "uploaded report %s from %s",
 				   it[0]->id, it[0]->source);
 		} else {
 			atomic_fetch_add(&d->stats.send_failures, 1);
+			if (rc != WATS_EBREAKER) /* nothing was sent */
+				watsd_activity_note(d->activity, WATSD_ACT_UPLOAD_FAILED, it[0]->id,
+						    it[0]->correlation_id, res.message[0] ? res.message :
+						    wats_error_last()->message);
 			watsd_logf(rc == WATS_EBREAKER ? WATS_LOG_DEBUG : WATS_LOG_WARNING,
 				   it[0]->correlation_id, f, 4, "upload of report %s failed: %s",
 				   it[0]->id, res.message[0] ? res.message : wats_error_last()->message);
@@ -703,7 +731,8 @@ int watsd_pipeline_start(watsd *d)
 	pthread_condattr_destroy(&ca);
 	d->files = watsd__files_new();
 	d->jobs = watsd__jobs_new();
-	if (!d->files || !d->jobs)
+	d->activity = watsd_activity_new();
+	if (!d->files || !d->jobs || !d->activity)
 		return -1;
 	size_t want = 2 + (size_t)d->cfg->convert_workers + (size_t)d->cfg->upload_workers;
 	atomic_store(&d->threads_expected, (int)want);
@@ -861,6 +890,8 @@ void watsd_pipeline_free(watsd *d)
 {
 	watsd__files_free(d->files);
 	watsd__jobs_free(d->jobs);
+	watsd_activity_free(d->activity);
+	d->activity = NULL;
 	pthread_cond_destroy(&d->job_cv);
 	pthread_cond_destroy(&d->up_cv);
 	pthread_cond_destroy(&d->done_cv);

@@ -102,6 +102,10 @@ int watsd_log_open(const watsd_config *cfg, char *err, size_t errlen);
 void watsd_log_close(void);
 void watsd_log(wats_log_level level, const char *cid, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The last lines kept in memory (at most 1,000, whatever the destination) with level >= min,
+ * at most max of them, oldest first: [{time, level, cid, message}] (caller owns it). */
+struct json_object;
+struct json_object *watsd_log_recent(wats_log_level min, size_t max);
 /* With extra fields (key, value pairs, NULL-terminated). */
 void watsd_logf(wats_log_level level, const char *cid, const wats_log_field *fields,
 		size_t nfields, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -160,7 +164,22 @@ struct watsd {
 	atomic_ullong thread_restarts; /* worker threads restarted by the supervisor */
 	char http_bound[80];         /* "127.0.0.1:PORT" once listening, else "" */
 	int64_t started_ms;
+	struct watsd_activity *activity; /* dashboard counters (activity.c); made by pipeline_start */
 };
+
+/* activity.c: per-minute counters of the last hour and the last 20 errors (dashboard). */
+typedef enum { WATSD_ACT_CONVERTED = 0, WATSD_ACT_FAILED, WATSD_ACT_UPLOADED,
+	       WATSD_ACT_UPLOAD_FAILED, WATSD_ACT_KINDS } watsd_act_kind;
+typedef struct watsd_activity watsd_activity;
+watsd_activity *watsd_activity_new(void);
+void watsd_activity_free(watsd_activity *a);
+/* Count one event now; with a message it is also one of the last errors (subject: the file
+ * or the report id). a may be NULL (nothing). */
+void watsd_activity_note(watsd_activity *a, watsd_act_kind kind, const char *subject,
+			 const char *cid, const char *message);
+/* Add "per_minute" {minutes, converted[], failed[], uploaded[], upload_failed[]} (oldest
+ * first, the current minute last) and "last_errors" (newest first) to into. */
+void watsd_activity_json(watsd_activity *a, struct json_object *into);
 
 /* Record an upload/probe result (ok: the server answered) or an enqueue result. */
 void watsd_note_server(watsd *d, int ok, const char *error);
