@@ -3,12 +3,16 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 CMAKE_G := -G Ninja
 
-.PHONY: all deps build check check-asan check-valgrind check-tsan demo bench fuzz install clean
+.PHONY: all deps deps-web build check check-asan check-valgrind check-tsan demo bench fuzz install clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
+
+# chromium, node, npm and playwright-core for the web end-to-end test (tests/web).
+deps-web: deps
+	@scripts/deps-web.sh
 
 build: deps
 	@cmake -S . -B $(BUILD)/release $(CMAKE_G) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -19,7 +23,7 @@ build: deps
 # (the three cannot share one binary; the full run comes last so its summary closes the log).
 check: check-valgrind check-tsan check-asan
 
-check-asan: deps
+check-asan: deps deps-web
 	@cmake -S . -B $(BUILD)/asan $(CMAKE_G) -DCMAKE_BUILD_TYPE=Debug -DWATS_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)/asan -j $(JOBS)
 	@cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

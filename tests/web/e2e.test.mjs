@@ -1,0 +1,263 @@
+// End-to-end test of watsd's web configurator (docs/web.md) in headless Chromium: a real
+// wats-devserver, a real watsd serving the embedded pages, Debian's /usr/bin/chromium driven
+// by playwright-core. Screenshots of every page go to $WATS_SCREENSHOT_DIR.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { env, startDevserver, dev, makeStation, startWatsd, stop, until, sleep, dropReport,
+  DEV_TOKEN } from './harness.mjs';
+
+const SHOTS = process.env.WATS_SCREENSHOT_DIR || path.join(os.tmpdir(), 'wats-web-screenshots');
+const MAX_ASSET_BYTES = 60 * 1024;
+const MAX_USABLE_MS = 200;
+const T = 20000; // waits in the page: an ASan watsd on a loaded machine is slow
+
+let dir, ds, st, watsd, ctx, page, fixture;
+const assets = new Map();  // asset URL -> bytes (everything not under /api/)
+const secretsSeen = [];    // API answers that contained a secret
+const pageErrors = [];     // uncaught errors and CSP violations in the page
+const figures = {};
+
+async function launch(userDataDir) {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 860 },
+  });
+}
+
+function watch(p) {
+  p.on('pageerror', (e) => pageErrors.push('pageerror: ' + e.message));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) pageErrors.push(m.text());
+  });
+  p.on('response', async (r) => {
+    const u = new URL(r.url());
+    let body;
+    try { body = await r.body(); } catch { return; }
+    if (u.pathname.startsWith('/api/')) {
+      const text = body.toString();
+      if (text.includes(DEV_TOKEN) || (st && text.includes(st.key))) secretsSeen.push(u.pathname);
+    } else if (r.status() === 200) {
+      assets.set(u.pathname, body.length);
+    }
+  });
+}
+
+async function shot(name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+}
+
+async function go(route) {
+  await page.goto(watsd.url + '/#/' + route);
+  await page.locator('main h1').first().waitFor({ timeout: T });
+}
+
+async function text(locator) { return (await locator.textContent({ timeout: T })) || ''; }
+
+async function waitText(locator, re, what) {
+  return until(what, async () => re.test(await locator.textContent({ timeout: 2000 }).catch(() => '')) , T);
+}
+
+function readConfig() { return JSON.parse(fs.readFileSync(st.file, 'utf8')); }
+
+before(async () => {
+  fixture = fs.readFileSync(path.join(env('WATS_FIXTURES'), 'new_report_example.json'), 'utf8');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wats-web-'));
+  ds = await startDevserver();
+  st = makeStation(path.join(dir, 'station'), ds);
+  watsd = await startWatsd(st);
+  ctx = await launch(path.join(dir, 'chromium'));
+  page = ctx.pages()[0] || await ctx.newPage();
+  watch(page);
+});
+
+after(async () => {
+  await ctx?.close().catch(() => {});
+  const code = await stop(watsd);
+  await stop(ds?.child);
+  if (code !== 0 && st) process.stderr.write(fs.readFileSync(st.log, 'utf8'));
+  assert.equal(code, 0, 'watsd exits 0 after SIGTERM (an ASan report makes it fail)');
+  if (dir && process.exitCode === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  const total = [...assets.values()].reduce((a, b) => a + b, 0);
+  console.log(`# web figures: ${JSON.stringify(figures)}, asset bytes ${total} over ${assets.size} files`);
+});
+
+test('the login page is usable within 200 ms and the assets are small', async () => {
+  // The first load warms Chromium's processes; then the best of five loads.
+  const times = [];
+  for (let i = 0; i < 6; i++) {
+    await page.goto(watsd.url + '/');
+    await page.getByLabel('API key').waitFor({ timeout: T });
+    const t = await page.evaluate(() => performance.getEntriesByName('usable')[0]?.startTime);
+    assert.ok(typeof t === 'number', 'the page marks "usable"');
+    if (i) times.push(t);
+  }
+  times.sort((a, b) => a - b);
+  figures.login_usable_ms = { best: +times[0].toFixed(1), median: +times[2].toFixed(1) };
+  assert.ok(times[0] < MAX_USABLE_MS, `login form usable in ${times[0]} ms (limit ${MAX_USABLE_MS})`);
+  const r = await fetch(watsd.url + '/');
+  const csp = r.headers.get('content-security-policy') || '';
+  assert.match(csp, /default-src 'self'/, 'CSP header on the page');
+  assert.equal(r.headers.get('x-frame-options'), 'DENY');
+  await shot('login');
+});
+
+test('a wrong key is refused, the right key logs in', async () => {
+  await page.goto(watsd.url + '/');
+  await page.getByLabel('API key').fill('wrong-key-wrong-key');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await waitText(page.locator('form.login .status'), /Wrong API key/, 'the wrong-key message');
+  await shot('login-wrong-key');
+  const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
+  assert.equal(session.authenticated, false);
+  // A failure delays the next attempt (1 s, doubling): 429 until then, so try until it passes.
+  await until('login with the right key', async () => {
+    await page.getByLabel('API key').fill(st.key);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await sleep(300);
+    return page.getByRole('group', { name: 'Files converted' }).isVisible();
+  }, T);
+  assert.equal(await page.locator('#banner').isVisible(), false, 'no banner on loopback');
+  const cookies = await ctx.cookies(watsd.url);
+  const c = cookies.find((x) => x.name === 'watsd_session');
+  assert.ok(c && c.httpOnly && c.sameSite === 'Strict', 'session cookie HttpOnly, SameSite=Strict');
+});
+
+test('the dashboard is usable within 200 ms when logged in', async () => {
+  const times = [];
+  for (let i = 0; i < 6; i++) {
+    await page.goto(watsd.url + '/#/dashboard');
+    await page.reload();
+    await page.getByRole('group', { name: 'Files converted' }).waitFor({ timeout: T });
+    const t = await page.evaluate(() => performance.getEntriesByName('usable')[0]?.startTime);
+    if (i) times.push(t);
+  }
+  times.sort((a, b) => a - b);
+  figures.dashboard_usable_ms = { best: +times[0].toFixed(1), median: +times[2].toFixed(1) };
+  assert.ok(times[0] < MAX_USABLE_MS, `dashboard usable in ${times[0]} ms (limit ${MAX_USABLE_MS})`);
+});
+
+test('a converter change is saved to the file', async () => {
+  await go('converters');
+  const prio = page.locator('[name="watch[0].priority"]');
+  await prio.fill('3');
+  await page.locator('[name="watch[0].patterns"]').fill('*.json;*.wsjf');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText(page.locator('form .status'), /Saved/, 'the saved message');
+  const w = readConfig().watch[0];
+  assert.equal(w.priority, 3);
+  assert.equal(w.patterns, '*.json;*.wsjf');
+  assert.equal(w.path, 'inbox', 'other keys kept');
+  await shot('converters');
+});
+
+test('a validation error is shown next to its field and nothing is written', async () => {
+  await go('converters');
+  const before = fs.readFileSync(st.file, 'utf8');
+  await page.locator('[name="watch[0].priority"]').fill('12');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const err = page.locator('[data-err-for="watch[0].priority"]');
+  await waitText(err, /1\.\.10/, 'the priority error');
+  assert.equal(await page.locator('[name="watch[0].priority"]').getAttribute('aria-invalid'), 'true');
+  // The error element is the one the input points at (aria-describedby).
+  const described = await page.locator('[name="watch[0].priority"]').getAttribute('aria-describedby');
+  assert.equal(await err.getAttribute('id'), described);
+  assert.equal(fs.readFileSync(st.file, 'utf8'), before, 'the file is unchanged');
+  await shot('converters-error');
+});
+
+test('test connection: the dev server answers, a bad URL shows the error', async () => {
+  await go('connection');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const out = page.locator('fieldset .status');
+  await waitText(out, /Connected/, 'a successful test');
+  await shot('connection');
+  await page.getByLabel('Server URL').fill('http://127.0.0.1:9/');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await waitText(out, /Connection failed/, 'a failed test');
+  assert.equal(readConfig().server.url, ds.url, 'testing saves nothing');
+});
+
+test('a dropped file shows on the dashboard and in the queue', async () => {
+  await go('dashboard');
+  const id = dropReport(fixture, st.inbox, 'first.json');
+  const sent = page.getByRole('group', { name: 'Reports sent' });
+  await until('Reports sent >= 1 on the dashboard', async () => Number(await text(sent.locator('.value'))) >= 1, T);
+  assert.ok(Number(await text(page.getByRole('group', { name: 'Files converted' }).locator('.value'))) >= 1);
+  await shot('dashboard');
+  await go('queue');
+  await page.getByLabel('sent', { exact: false }).check();
+  const row = page.locator('tr', { hasText: 'first.json' });
+  await waitText(row, /sent/, 'the sent item in the queue');
+  await shot('queue');
+});
+
+test('a report the server rejects is retried from the queue page', async () => {
+  await dev(ds, 'POST', '/_dev/faults', { error_count: 1, error_status: 400, match: 'POST /api/Report' });
+  dropReport(fixture, st.inbox, 'second.json');
+  await go('queue');
+  const row = page.locator('tr', { hasText: 'second.json' });
+  await waitText(row, /invalid/, 'the rejected item');
+  await dev(ds, 'DELETE', '/_dev/faults');
+  await row.getByRole('button', { name: /^View/ }).click();
+  await waitText(page.getByLabel('Report JSON'), /"sn"|"serialNumber"|"id"/, 'the report JSON');
+  await shot('queue-item');
+  await row.getByRole('button', { name: /^Retry/ }).click();
+  await waitText(row, /sent/, 'the retried item sent');
+});
+
+test('convert a file with the button', async () => {
+  await go('converters');
+  const f = path.join(dir, 'convert-me.json');
+  const id = dropReport(fixture, dir, 'convert-me.json');
+  await page.getByLabel('File', { exact: true }).setInputFiles(f);
+  await page.getByRole('button', { name: 'Convert', exact: true }).click();
+  const out = page.getByLabel('Conversion result');
+  await waitText(out, /Converted with/, 'the conversion result');
+  assert.match(await text(out), new RegExp(id));
+  await shot('converters-convert');
+  // Nothing was queued: the queue holds only the two dropped files.
+  const q = await page.evaluate(() => fetch('/api/queue?state=queued,transferring,sent,invalid,failed,error').then((r) => r.json()));
+  assert.ok(!JSON.stringify(q).includes(id), 'the converted file is not queued');
+});
+
+test('every page renders; screenshots', async () => {
+  for (const p of ['dashboard', 'queue', 'converters', 'connection', 'location', 'proxy', 'serial',
+    'software', 'logs', 'setup', 'about']) {
+    await go(p);
+    await sleep(300);
+    assert.equal(await page.locator('.note.error').count(), 0, `no error on #/${p}`);
+    await shot(p);
+  }
+});
+
+test('no secret in any answer, no script error, assets under 60 KB', async () => {
+  assert.deepEqual(secretsSeen, [], 'no API answer held the token or the API key');
+  assert.deepEqual(pageErrors, []);
+  const total = [...assets.values()].reduce((a, b) => a + b, 0);
+  figures.asset_bytes = total;
+  assert.ok(total < MAX_ASSET_BYTES, `assets ${total} bytes (limit ${MAX_ASSET_BYTES})`);
+});
+
+test('bound to a non-loopback address: a red banner', async () => {
+  const st2 = makeStation(path.join(dir, 'station2'), ds, { address: '0.0.0.0' });
+  const w2 = await startWatsd(st2);
+  try {
+    const p2 = await ctx.newPage();
+    await p2.goto(w2.url + '/');
+    const banner = p2.locator('#banner');
+    await banner.waitFor({ state: 'visible', timeout: T });
+    assert.match(await text(banner), /Reachable from the network/);
+    await p2.screenshot({ path: path.join(SHOTS, 'banner.png') });
+    await p2.close();
+  } finally {
+    assert.equal(await stop(w2), 0);
+  }
+});
