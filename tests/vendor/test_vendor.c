@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -784,13 +785,14 @@ static void test_listen(void **st)
 	assert_string_equal(wats_node_get_string(ch, "yUnit"), "dB re 1 V/sqrt(Hz)");
 	assert_string_equal(wats_node_get_string(ch, "chartType"), "LineLogX");
 	wats_node *ser = wats_node_first(wats_node_get(ch, "series"));
-	/* 100,00 400,00 2000,00 6000,00 7000,00 10000,00 / 4,00 6,00 6,00 2,00 0,00 0,00 */
-	assert_string_equal(wats_node_get_string(ser, "xdata"), "100.0;400.0;2000.0;6000.0;7000.0;10000.0");
-	assert_string_equal(wats_node_get_string(ser, "ydata"), "4.0;6.0;6.0;2.0;0.0;0.0");
+	/* 100,00 400,00 2000,00 6000,00 7000,00 10000,00 / 4,00 6,00 6,00 2,00 0,00 0,00: the
+	 * source's digits kept, the comma a point */
+	assert_string_equal(wats_node_get_string(ser, "xdata"), "100.00;400.00;2000.00;6000.00;7000.00;10000.00");
+	assert_string_equal(wats_node_get_string(ser, "ydata"), "4.00;6.00;6.00;2.00;0.00;0.00");
 	wats_step *data = wats_step_next(wats_step_next(up));
 	assert_int_equal(series_points(data, "xdata"), 2205);
 	assert_int_equal(series_points(data, "ydata"), 2205);
-	/* y: -87,32 -106,54 .. -115,92 (two decimals: the double keeps them) */
+	/* y: -87,32 -106,54 .. -115,92 */
 	ser = wats_node_first(wats_node_get(wats_node_get(data, "chart"), "series"));
 	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "-87.32;-106.54;", 15), 0);
 	const char *yd = wats_node_get_string(ser, "ydata");
@@ -854,6 +856,34 @@ static size_t nseries(wats_step *s)
 	return n;
 }
 
+/* A curve step's statistics: avg (to 1e-9), min and max as the file wrote them, OutOfBounds
+ * (out < 0: none) with its verdict. */
+static void curve_stats(wats_step *s, double avg, const char *min, const char *max, int out)
+{
+	assert_non_null(s);
+	wats_meas *m = wats_step_meas_at(s, 0);
+	assert_non_null(m);
+	assert_string_equal(wats_meas_name(m), "avg");
+	assert_string_equal(wats_compop_name(wats_meas_compop(m)), "LOG");
+	assert_true(fabs(strtod(member(m, "value"), NULL) - avg) < 1e-9);
+	m = wats_step_meas_at(s, 1);
+	assert_string_equal(wats_meas_name(m), "min");
+	assert_string_equal(member(m, "value"), min);
+	m = wats_step_meas_at(s, 2);
+	assert_string_equal(wats_meas_name(m), "max");
+	assert_string_equal(member(m, "value"), max);
+	m = wats_step_meas_at(s, 3);
+	if (out < 0) {
+		assert_null(m);
+		return;
+	}
+	assert_string_equal(wats_meas_name(m), "OutOfBounds");
+	assert_string_equal(wats_compop_name(wats_meas_compop(m)), "LT");
+	assert_string_equal(member(m, "lowLimit"), "1");
+	assert_int_equal((int)strtod(member(m, "value"), NULL), out);
+	assert_int_equal(wats_meas_status(m), out ? WATS_STATUS_FAILED : WATS_STATUS_PASSED);
+}
+
 static void test_klippel(void **st)
 {
 	(void)st;
@@ -873,8 +903,9 @@ static void test_klippel(void **st)
 	assert_string_equal(misc(r, "FileName"), "DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt");
 	assert_string_equal(misc(r, "Ctrl_OverallVerdict"), "0 (fail)");
 	assert_string_equal(misc(r, "Cfg_PCName"), "(absent)"); /* empty */
-	/* root, 2 tasks; Impedance: re qts imp; Sound Pressure: level rbz resp thd */
-	counts(r, 10, 3);
+	/* root, 2 tasks; Impedance: re qts imp; Sound Pressure: level rbz resp thd; measurements:
+	 * 3 value rows + avg/min/max/OutOfBounds for each of the 4 curves */
+	counts(r, 10, 19);
 	wats_step *root = wats_report_root(r);
 	assert_int_equal(wats_step_status(root), WATS_STATUS_FAILED);
 	wats_step *imp = child(root, 0), *sp = child(root, 1);
@@ -895,8 +926,13 @@ static void test_klippel(void **st)
 	/* Impedance-imp.txt: frq imp max min, 129 rows */
 	wats_step *ic = child(imp, 2);
 	assert_string_equal(wats_step_name(ic), "imp");
-	assert_string_equal(wats_step_type(ic), "Chart");
+	assert_string_equal(wats_step_type(ic), "WATS_XYGMNLT");
 	assert_int_equal(wats_step_status(ic), WATS_STATUS_FAILED);
+	/* The curve's statistics, computed by hand from Impedance-imp.txt: the imp column sums to
+	 * 554.8014 over 129 rows; smallest 1.7263 (18.750 Hz), largest 6.6844 (5001.6 Hz); 3 rows
+	 * above max (23.438 Hz: 4.5925 > 3.4223; 51.563: 3.9256 > 3.7036; 328.13: 4.0178 > 3.9689)
+	 * and 17 below min (18.750: 1.7263 < 3.0445; 37.500: 2.5603 < 3.1185; ..): 20 out. */
+	curve_stats(ic, 554.8014 / 129, "1.7263", "6.6844", 20);
 	wats_node *ch = wats_node_get(ic, "chart");
 	assert_string_equal(wats_node_get_string(ch, "chartType"), "LineLogX");
 	assert_string_equal(wats_node_get_string(ch, "xUnit"), "Hz");
@@ -906,10 +942,11 @@ static void test_klippel(void **st)
 	assert_int_equal(series_n(ic, 2, "min"), 129);
 	/* first row 18.750 1.7263 3.4030 3.0445 */
 	wats_node *ser = wats_node_first(wats_node_get(ch, "series"));
-	assert_int_equal(strncmp(wats_node_get_string(ser, "xdata"), "18.75;23.438;", 13), 0);
+	/* (the source's digits kept: 18.750, 3.4030) */
+	assert_int_equal(strncmp(wats_node_get_string(ser, "xdata"), "18.750;23.438;", 14), 0);
 	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "1.7263;4.5925;3.1249;", 21), 0);
 	ser = wats_node_next(ser);
-	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "3.403;3.4223;", 13), 0);
+	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "3.4030;3.4223;", 14), 0);
 	/* Sound Pressure: level, then the curves in name order */
 	assert_string_equal(wats_step_name(child(sp, 0)), "level");
 	wats_step *rbz = child(sp, 1), *resp = child(sp, 2), *thd = child(sp, 3);
@@ -925,10 +962,17 @@ static void test_klippel(void **st)
 	assert_int_equal(series_n(rbz, 0, "rbz"), 126);
 	assert_int_equal(series_n(rbz, 1, "max"), 126);
 	ser = wats_node_first(wats_node_get(wats_node_get(rbz, "chart"), "series"));
-	assert_int_equal(strncmp(wats_node_get_string(ser, "xdata"), "206.0;212.0;", 12), 0);
+	assert_int_equal(strncmp(wats_node_get_string(ser, "xdata"), "206.00;212.00;", 14), 0);
 	assert_int_equal(strncmp(wats_node_get_string(ser, "ydata"), "56.344;54.367;", 14), 0);
+	/* by hand: the 126 rbz values sum to 6021.775, 34.370 (7500 Hz) the least, 58.393 (230 Hz)
+	 * the most, none above max (no min column) */
+	curve_stats(rbz, 6021.775 / 126, "34.370", "58.393", 0);
+	/* resp: 161 values, sum 14621.962, 66.947 (19500 Hz) to 104.46 (1600 Hz), all inside */
+	curve_stats(resp, 14621.962 / 161, "66.947", "104.46", 0);
 	/* thd: 131 of 161 rows with values */
 	assert_int_equal(series_n(thd, 0, "thd"), 131);
+	/* thd: 131 values, sum 5238.762, 30.452 (7100 Hz) to 51.419 (243 Hz) */
+	curve_stats(thd, 5238.762 / 131, "30.452", "51.419", 0);
 	assert_int_equal(wats_step_status(thd), WATS_STATUS_PASSED);
 	got_free(&g);
 
@@ -959,7 +1003,7 @@ static void test_klippel(void **st)
 	header(r, "A_1", "Unknown", "1.0", 10, "Op", NULL, WATS_STATUS_PASSED);
 	assert_string_equal(misc(r, "Cfg_SerialNumber"), "A/1");
 	assert_string_equal(wats_report_start(r), "2021-01-01T23:59:59.007-05:00");
-	counts(r, 6, 3);
+	counts(r, 6, 7);
 	meas_is(r, "v1", 0, "1.50", "GE", "1", NULL, NULL, WATS_STATUS_PASSED);
 	meas_is(r, "v2", 0, "-2e3", "LE", "0", NULL, NULL, WATS_STATUS_PASSED);
 	assert_int_equal(wats_step_status(find(wats_report_root(r), "v2")), WATS_STATUS_DONE);
@@ -969,7 +1013,34 @@ static void test_klippel(void **st)
 	assert_int_equal(series_n(c, 1, "max"), 2);
 	assert_int_equal(series_n(c, 2, "min"), 2);
 	assert_int_equal(wats_step_status(c), WATS_STATUS_PASSED);
+	/* c: 1 at 10 Hz (inside 0..2), no value at 20, 3 at 30 without limits */
+	curve_stats(c, 2.0, "1", "3", 0);
 	got_free(&g);
+
+	/* Out of bounds both ways, '-' limits not compared, a curve without limit columns (no
+	 * OutOfBounds), and a curve with no values (no statistics). */
+	snprintf(path, sizeof(path), "%s/T-c.txt", sub);
+	curve = "frq\tc\tmin\tmax\n10\t5\t0\t4\n20\t-1.5\t0\t4\n30\t2\t-\t-\n40\t9\t-\t10\n";
+	tu_write(path, curve, strlen(curve));
+	snprintf(path, sizeof(path), "%s/T-d.txt", sub);
+	const char *dc = "frq\td\n1\t2.50\n2\t0.5\n", *ec = "frq\te\tmax\n1\t-\t1\n";
+	tu_write(path, dc, strlen(dc));
+	snprintf(path, sizeof(path), "%s/T-e.txt", sub);
+	tu_write(path, ec, strlen(ec));
+	snprintf(path, sizeof(path), "%s/DUT a1.txt", dir);
+	convert_path(&g, path, "klippel", p2);
+	assert_int_equal(g.n, 1);
+	/* 5 > 4 and -1.5 < 0 out; 2 (no limits) and 9 (<= 10) in */
+	curve_stats(find(wats_report_root(g.r[0]), "c"), (5 - 1.5 + 2 + 9) / 4.0, "-1.5", "9", 2);
+	wats_step *d = find(wats_report_root(g.r[0]), "d");
+	curve_stats(d, 1.5, "0.5", "2.50", -1);
+	assert_int_equal(wats_step_meas_count(d), 3);
+	assert_int_equal(wats_step_meas_count(find(wats_report_root(g.r[0]), "e")), 0);
+	got_free(&g);
+	snprintf(path, sizeof(path), "%s/T-d.txt", sub);
+	remove(path);
+	snprintf(path, sizeof(path), "%s/T-e.txt", sub);
+	remove(path);
 
 	/* A bad number in a folder file: that file and its line. */
 	snprintf(path, sizeof(path), "%s/T-c.txt", sub);

@@ -9,6 +9,7 @@
  * One report per summary; one sequence per task, a numeric step per value row, a chart step per
  * curve file (the measured curve and the limit curves as series).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,15 +305,83 @@ static int values_file(kctx *q, wats_step *seq, char *text, const char *path, co
 	return rc;
 }
 
-/* "frq <kind> [max [min]]": a chart step, a series per column after the first. */
+/* What a curve's measured column comes to, as the reference reports it beside the chart. */
+typedef struct stats {
+	size_t n, out; /* points with a value; points above max or below min */
+	double sum, lo, hi;
+	const char *lo_text, *hi_text; /* the source's text of the smallest and largest */
+	int limits;			/* the file has a max or a min column */
+} stats;
+
+/* avg, min, max of the curve (min and max as the file wrote them) and OutOfBounds (< 1). */
+static int add_stats(kctx *q, wats_step *s, const stats *k, long ln)
+{
+	wats_meas *m;
+	int rc = wats_step_add_numeric(&m, s, "avg", k->sum / (double)k->n, WATS_COMP_LOG, 0, 0, NULL);
+	if (!rc)
+		rc = wats_meas_set_status(m, WATS_STATUS_PASSED);
+	if (!rc)
+		rc = wats__vu_numeric(q->c, q->r, s, "min", k->lo_text, WATS_COMP_LOG, NULL, NULL, NULL,
+				      WATS_STATUS_PASSED, ln);
+	if (!rc)
+		rc = wats__vu_numeric(q->c, q->r, s, "max", k->hi_text, WATS_COMP_LOG, NULL, NULL, NULL,
+				      WATS_STATUS_PASSED, ln);
+	char out[32];
+	snprintf(out, sizeof(out), "%zu", k->out);
+	if (!rc && k->limits)
+		rc = wats_step_add_numeric_text(&m, s, "OutOfBounds", out, WATS_COMP_LT, "1", NULL, "#");
+	if (!rc && k->limits)
+		rc = wats_meas_set_status(m, k->out ? WATS_STATUS_FAILED : WATS_STATUS_PASSED);
+	return rc;
+}
+
+/* One row of a curve file: each column's point added to its series (the text kept), the
+ * measured column (1) counted into k against the row's max and min. */
+static int curve_row(wats__vu_text *xt, wats__vu_text *yt, char **h, int nh, char **f, int nf,
+		     const int *lim, stats *k, const char *path, long ln, size_t *skipped)
+{
+	double fx, v, y = 0;
+	if (!*f[0] || wats__vu_parse(f[0], strlen(f[0]), &fx) < 0)
+		return ferr(path, ln, "%s '%s' is not a number", h[0], f[0]);
+	int has_y = 0;
+	for (int i = 1; i < nh; i++) {
+		const char *t = i < nf ? f[i] : "";
+		if (absent(t)) {
+			(*skipped)++;
+			continue;
+		}
+		int rc = wats__vu_text_add(&yt[i], t, strlen(t), 0, &v);
+		if (rc == -1)
+			return ferr(path, ln, "'%s' (%s) is not a number", t, h[i]);
+		if (rc < 0 || (rc = wats__vu_text_add(&xt[i], f[0], strlen(f[0]), 0, NULL)) < 0)
+			return rc;
+		if (i == 1)
+			y = v, has_y = 1;
+		else if (has_y && ((i == lim[0] && y > v) || (i == lim[1] && y < v)))
+			k->out++;
+	}
+	if (has_y) {
+		if (!k->n || y < k->lo)
+			k->lo = y, k->lo_text = f[1];
+		if (!k->n || y > k->hi)
+			k->hi = y, k->hi_text = f[1];
+		k->sum += y;
+		k->n++;
+	}
+	return 0;
+}
+
+/* "frq <kind> [max [min]]": a multiple numeric step with a chart (as the reference maps it:
+ * avg/min/max/OutOfBounds, then the curve and its limits as series). */
 static int curve_file(kctx *q, wats_step *seq, char *text, const char *path, const char *fname,
 		      const char *kind, wats_status *acc)
 {
 	char *p = text, *line, **h = NULL, **f = NULL;
 	long ln = 0;
-	int nh = 0, rc = 0;
-	double **x = NULL, **y = NULL;
-	size_t *np = NULL, cap = 0, skipped = 0;
+	int nh = 0, rc = 0, lim[2] = { -1, -1 }; /* the max and min columns */
+	wats__vu_text *xt = NULL, *yt = NULL;
+	size_t skipped = 0;
+	stats k = { 0 };
 	while (!rc && (line = next_line(&p))) {
 		ln++;
 		if (ln == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
@@ -331,25 +400,16 @@ static int curve_file(kctx *q, wats_step *seq, char *text, const char *path, con
 					  h[0], "frequency");
 				break;
 			}
-			/* at most one point per line left */
-			for (const char *t = p; *t; t++)
-				cap += *t == '\n';
-			cap++;
-			x = calloc((size_t)nh, sizeof(*x));
-			y = calloc((size_t)nh, sizeof(*y));
-			np = calloc((size_t)nh, sizeof(*np));
-			if (!x || !y || !np) {
+			xt = calloc((size_t)nh, sizeof(*xt));
+			yt = calloc((size_t)nh, sizeof(*yt));
+			if (!xt || !yt) {
 				rc = wats__error_oom();
 				break;
 			}
-			for (int i = 1; i < nh; i++)
-				if (!(x[i] = malloc(cap * sizeof(double))) ||
-				    !(y[i] = malloc(cap * sizeof(double)))) {
-					rc = wats__error_oom();
-					break;
-				}
-			if (rc)
-				break;
+			for (int i = 2; i < nh; i++)
+				if (!strcasecmp(h[i], "max") || !strcasecmp(h[i], "min"))
+					lim[tolower((unsigned char)h[i][1]) == 'i'] = i;
+			k.limits = lim[0] > 0 || lim[1] > 0;
 			continue;
 		}
 		free(f);
@@ -359,28 +419,9 @@ static int curve_file(kctx *q, wats_step *seq, char *text, const char *path, con
 			rc = wats__error_oom();
 			break;
 		}
-		char *end;
-		double fx = strtod(f[0], &end);
-		if (!*f[0] || *end) {
-			rc = ferr(path, ln, "%s '%s' is not a number", h[0], f[0]);
-			break;
-		}
-		for (int i = 1; i < nh; i++) {
-			const char *t = i < nf ? f[i] : "";
-			if (absent(t)) {
-				skipped++;
-				continue;
-			}
-			double v = strtod(t, &end);
-			if (*end) {
-				rc = ferr(path, ln, "'%s' (%s) is not a number", t, h[i]);
-				break;
-			}
-			x[i][np[i]] = fx;
-			y[i][np[i]++] = v;
-		}
+		rc = curve_row(xt, yt, h, nh, f, nf, lim, &k, path, ln, &skipped);
+		/* min and max point into this line of text, which stays until the end */
 	}
-	free(f);
 	if (!rc && !h)
 		wats__cctx_warn(q->c, 0, fname, "'%s' is empty", path);
 	if (!rc && h) {
@@ -388,14 +429,16 @@ static int curve_file(kctx *q, wats_step *seq, char *text, const char *path, con
 			wats__cctx_warn(q->c, 0, fname, "%zu '-' points (no value) left out of the series",
 					skipped);
 		wats_step *s;
-		rc = wats_step_add(&s, seq, WATS_STEP_CHART, kind);
+		rc = wats_step_add_typed(&s, seq, "WATS_XYGMNLT", kind);
+		if (!rc && k.n)
+			rc = add_stats(q, s, &k, ln);
 		int frq = !strcasecmp(h[0], "frq");
 		if (!rc)
 			rc = wats_step_set_chart(s, WATS_CHART_LINE_LOG_X, kind, frq ? "Frequency" : h[0],
 						 frq ? "Hz" : "", h[1], "");
 		for (int i = 1; !rc && i < nh; i++)
-			if (np[i])
-				rc = wats_step_add_chart_series(s, h[i], x[i], y[i], np[i]);
+			if (yt[i].n)
+				rc = wats__vu_series(q->r, s, h[i], &xt[i], &yt[i]);
 		wats_status st = verdict_of(q, kind);
 		if (st == WATS_STATUS_NONE && strcmp(kind, h[1]))
 			st = verdict_of(q, h[1]);
@@ -405,13 +448,13 @@ static int curve_file(kctx *q, wats_step *seq, char *text, const char *path, con
 			rc = wats_step_set_status(s, st);
 		fail_up(acc, st);
 	}
-	for (int i = 0; i < nh && x; i++) {
-		free(x[i]);
-		free(y[i]);
+	for (int i = 0; i < nh && xt && yt; i++) {
+		wats__vu_text_free(&xt[i]);
+		wats__vu_text_free(&yt[i]);
 	}
-	free(x);
-	free(y);
-	free(np);
+	free(xt);
+	free(yt);
+	free(f);
 	free(h);
 	return rc;
 }

@@ -30,7 +30,8 @@ typedef struct lctx {
 	int col[C_N];
 	char gname[256], xunit[64], yunit[64];
 	wats_chart_type ctype;
-	double *x;
+	/* the x row of a curve, waiting for its y row (nx numbers); kept as the file's text */
+	wats__vu_text x;
 	size_t nx;
 	long xline;
 } lctx;
@@ -56,9 +57,8 @@ static int num_text(char *out, size_t size, const char *s)
 		for (char *p = out; *p; p++)
 			if (*p == ',')
 				*p = '.';
-	char *end;
-	strtod(out, &end);
-	return *end || end == out ? -1 : 0;
+	double d;
+	return wats__vu_parse(out, n, &d);
 }
 
 static wats_status result_status(const char *s)
@@ -266,43 +266,46 @@ static int measure(lctx *q, char **f, int nf, long line)
 static int curve_row(lctx *q, char **f, int nf, long line)
 {
 	int first = (q->col[C_LOT] >= 0 ? q->col[C_LOT] : q->col[C_TIME]) + 1;
-	double *v = malloc((size_t)(nf > first ? nf - first : 1) * sizeof(double));
-	if (!v)
-		return wats__error_oom();
-	size_t n = 0;
+	wats__vu_text y = { 0 }, *t = q->nx ? &y : &q->x;
+	t->len = t->n = 0;
 	for (int i = first; i < nf; i++) {
-		char *t = trim(f[i]), b[128];
-		if (!*t)
+		char *v = trim(f[i]);
+		if (!*v)
 			continue;
-		if (num_text(b, sizeof(b), t) < 0) {
-			free(v);
-			return wats__cctx_error(q->c, WATS_EPARSE, line, 0, "curve value '%s' (column %d) is "
-						"not a number", t, i + 1);
+		int rc = wats__vu_text_add(t, v, strlen(v), 1, NULL);
+		if (rc < -1) {
+			wats__vu_text_free(&y);
+			return rc;
 		}
-		v[n++] = strtod(b, NULL);
+		if (rc < 0) {
+			wats__vu_text_free(&y);
+			return wats__cctx_error(q->c, WATS_EPARSE, line, 0, "curve value '%s' (column %d) is "
+						"not a number", v, i + 1);
+		}
 	}
-	if (!q->nx) {
-		free(q->x);
-		q->x = v;
-		q->nx = n ? n : (size_t)-1;
+	if (t == &q->x) {
+		q->nx = q->x.n;
 		q->xline = line;
-		if (!n)
-			q->nx = 0, wats__cctx_warn(q->c, line, "curve", "row without values");
+		if (!q->nx)
+			wats__cctx_warn(q->c, line, "curve", "row without values");
 		return 0;
 	}
+	size_t n = y.n;
 	if (n != q->nx)
 		wats__cctx_warn(q->c, line, "curve", "%zu y values for the %zu x values of line %ld; the "
 				"first %zu points kept", n, q->nx, q->xline, n < q->nx ? n : q->nx);
 	size_t np = n < q->nx ? n : q->nx;
+	wats__vu_text_cut(&q->x, np);
+	wats__vu_text_cut(&y, np);
 	wats_step *s;
 	int rc = wats_step_add(&s, wats_report_root(q->r), WATS_STEP_CHART, q->gname);
 	if (!rc)
 		rc = wats_step_set_chart(s, q->ctype, q->gname, "X", q->xunit, "Y", q->yunit);
 	if (!rc)
-		rc = wats_step_add_chart_series(s, q->gname, q->x, v, np);
+		rc = wats__vu_series(q->r, s, q->gname, &q->x, &y);
 	if (!rc)
 		rc = wats_step_set_status(s, WATS_STATUS_DONE);
-	free(v);
+	wats__vu_text_free(&y);
 	q->nx = 0;
 	return rc;
 }
@@ -382,7 +385,7 @@ int wats__listen_convert(const wats_converter *cv, wats__cctx *c)
 	if (rc >= 0 && c->count == 0)
 		rc = wats__cctx_error(c, WATS_EPARSE, l.line, 0, "no test rows");
 	rc = wats__cctx_refused(c, rc, l.line);
-	free(q.x);
+	wats__vu_text_free(&q.x);
 	wats__lines_free(&l);
 	return rc < 0 ? rc : 0;
 }

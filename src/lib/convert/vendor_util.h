@@ -55,6 +55,39 @@ int wats__vu_split(char *s, char sep, char **f, int max);
 /** Whether the first line of head starts with prefix (after a UTF-8 BOM). */
 int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix);
 
+/* ---- numbers and chart series as the source wrote them ----------------------------------- */
+
+/**
+ * s[0..len) (decimal point, optional exponent) as a double, the same double strtod gives; plain
+ * decimals of up to 15 digits are computed directly (one exact multiply or divide), the rest
+ * go through strtod. -1 when the whole text is not a number.
+ */
+int wats__vu_parse(const char *s, size_t len, double *v);
+
+/** A ';'-joined list of numbers for a chart series (xdata/ydata), built from source text. */
+typedef struct wats__vu_text {
+	char *s;
+	size_t len, cap, n; /* n: numbers in s */
+} wats__vu_text;
+
+/**
+ * Append the number s[0..len) to t: its text as it is (a decimal comma made a point when comma
+ * is set and the text has no point), or, when that is not a JSON number ("+5", ".5"), its value
+ * written as the report model writes doubles. The value in *v unless v is NULL.
+ * -1 when s is not a number, WATS_ENOMEM.
+ */
+int wats__vu_text_add(wats__vu_text *t, const char *s, size_t len, int comma, double *v);
+/** Keep the first n numbers of t. */
+void wats__vu_text_cut(wats__vu_text *t, size_t n);
+void wats__vu_text_free(wats__vu_text *t);
+/**
+ * A series `name` on a chart step with the texts as xdata (NULL: none) and ydata: the source's
+ * digits are kept, with no round trip through a double (and none of its cost). x and y must
+ * hold as many numbers.
+ */
+int wats__vu_series(wats_report *r, wats_step *s, const char *name, const wats__vu_text *x,
+		    const wats__vu_text *y);
+
 /* ---- report helpers ---------------------------------------------------------------------- */
 
 /**
