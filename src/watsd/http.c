@@ -11,8 +11,16 @@
  *                         need the instance API key: "Authorization: Bearer KEY" or
  *                         "X-API-Key: KEY"; without a configured key they are refused (403)
  *
- * Routing is a table (routes[]) so that more pages (a web configurator) can be added here.
- * No answer contains a secret: the token and the API key are never written.
+ *   GET  /, /index.html, /js/..., /app.css ...   the web configurator (docs/web.md), embedded
+ *                         at build time (web_assets.h), with an ETag (304 on If-None-Match)
+ *   /api/...              its JSON API (web_api.c): a session cookie from POST /api/login, a
+ *                         CSRF token on every change, Origin checked
+ *
+ * One thread per connection (at most 16): "test connection" or a file conversion may take
+ * seconds and must not stall /health or the dashboard. Request bodies are read up to 16 MiB
+ * for POST /api/test/convert and 64 KiB elsewhere (413 beyond).
+ * Every answer carries the security headers (CSP default-src 'self', no framing, no referrer,
+ * nosniff). No answer contains a secret: the token and the API key are never written.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,61 +35,78 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
-#include "watsd.h"
+#include "web.h"
+#include "web_assets.h"
 
 #define MAX_BODY 65536
+#define MAX_UPLOAD (16u << 20) /* POST /api/test/convert: the file to convert */
 
 static struct MHD_Daemon *daemon_;
 
-typedef struct req {
-	watsd *d;
-	struct MHD_Connection *conn;
-	const char *method, *path;
-	int status;
-	char *body;           /* answer (malloc), Content-Type below */
-	size_t len;
-	const char *type;
-	const char *allow;    /* for 405 */
-	int auth_challenge;   /* add WWW-Authenticate */
-} req;
+typedef watsd_req req;
 
 /* ---- answers ------------------------------------------------------------------------------ */
 
-static void reply_json(req *r, int status, json_object *o)
+void watsd_reply_json(req *r, int status, json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	free(r->out);
 	r->status = status;
-	r->len = strlen(s) + 1;
-	r->body = malloc(r->len + 1);
-	if (r->body) {
-		memcpy(r->body, s, r->len - 1);
-		r->body[r->len - 1] = '\n';
-		r->body[r->len] = '\0';
+	r->out_len = strlen(s) + 1;
+	r->out = malloc(r->out_len + 1);
+	if (r->out) {
+		memcpy(r->out, s, r->out_len - 1);
+		r->out[r->out_len - 1] = '\n';
+		r->out[r->out_len] = '\0';
 	} else {
-		r->len = 0;
+		r->out_len = 0;
 	}
 	r->type = "application/json";
 	json_object_put(o);
 }
 
-static void reply_error(req *r, int status, const char *msg)
+void watsd_reply_error(req *r, int status, const char *msg)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "error", json_object_new_string(msg));
-	reply_json(r, status, o);
+	watsd_reply_json(r, status, o);
+}
+
+#define reply_json watsd_reply_json
+#define reply_error watsd_reply_error
+
+const char *watsd_req_arg(req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+json_object *watsd_req_json(req *r)
+{
+	if (!r->body_len)
+		return json_object_new_object();
+	json_tokener *tok = json_tokener_new();
+	json_object *o = tok ? json_tokener_parse_ex(tok, r->body, (int)r->body_len) : NULL;
+	int bad = !o || json_tokener_get_error(tok) != json_tokener_success ||
+		  json_tokener_get_parse_end(tok) != r->body_len;
+	char msg[300];
+	if (bad)
+		snprintf(msg, sizeof(msg), "the body is not JSON: %s",
+			 tok ? json_tokener_error_desc(json_tokener_get_error(tok)) : "out of memory");
+	json_tokener_free(tok);
+	if (!bad && !json_object_is_type(o, json_type_object)) {
+		bad = 1;
+		snprintf(msg, sizeof(msg), "the body must be a JSON object");
+	}
+	if (bad) {
+		json_object_put(o);
+		reply_error(r, 400, msg);
+		return NULL;
+	}
+	return o;
 }
 
 /* ---- authentication ----------------------------------------------------------------------- */
-
-/* Constant time in the length of the expected key. */
-static int key_equal(const char *given, const char *want)
-{
-	size_t gl = strlen(given), wl = strlen(want);
-	unsigned char diff = (unsigned char)(gl != wl);
-	for (size_t i = 0; i < wl; i++)
-		diff |= (unsigned char)(want[i] ^ (i < gl ? given[i] : 0));
-	return diff == 0;
-}
 
 static int authorized(req *r)
 {
@@ -97,7 +122,7 @@ static int authorized(req *r)
 		given = h + 7;
 	if (!given)
 		given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-API-Key");
-	if (!given || !key_equal(given, key)) {
+	if (!given || !watsd_web_key_equal(given, key)) {
 		watsd_log(WATS_LOG_WARNING, NULL, "http: %s %s refused: %s API key", r->method, r->path,
 			  given ? "wrong" : "no");
 		r->auth_challenge = 1;
@@ -231,8 +256,8 @@ static void metrics(req *r)
 		return;
 	}
 	r->status = 200;
-	r->body = buf;
-	r->len = len;
+	r->out = buf;
+	r->out_len = len;
 	r->type = "text/plain; version=0.0.4; charset=utf-8";
 }
 
@@ -328,8 +353,18 @@ static const route routes[] = {
 	{ "POST", "/breaker/reset", 1, h_breaker_reset },
 };
 
+/* An embedded asset: 0 when path is not one. */
+static const watsd_asset *asset_for(req *r)
+{
+	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+		return NULL;
+	return watsd_asset_find(r->path);
+}
+
 static void dispatch(req *r)
 {
+	if (!strncmp(r->path, "/api/", 5) && watsd_web_dispatch(r))
+		return;
 	int path_known = 0;
 	const char *allow = NULL;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -351,8 +386,60 @@ static void dispatch(req *r)
 		reply_error(r, 405, "method not allowed");
 	} else {
 		reply_error(r, 404, "not found (GET /health/live, /health/ready, /status, /metrics; "
-			    "POST /pause, /resume, /queue/retry, /breaker/reset)");
+			    "POST /pause, /resume, /queue/retry, /breaker/reset; the web configurator "
+			    "at /, its API under /api/)");
 	}
+}
+
+/* A request's body, read before the handler runs (bounded; beyond the limit it is dropped
+ * and the answer is 413). */
+typedef struct conn_body {
+	char *data;
+	size_t len, cap, limit;
+	int too_big;
+} conn_body;
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	conn_body *b = *con_cls;
+	if (b) {
+		free(b->data);
+		free(b);
+		*con_cls = NULL;
+	}
+}
+
+static void security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'self'; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+/* The asset, or 304 when the browser has these bytes already. */
+static enum MHD_Result send_asset(struct MHD_Connection *conn, const watsd_asset *a)
+{
+	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+	int fresh = inm && strstr(inm, a->etag);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(fresh ? 0 : a->len,
+								    (void *)a->data,
+								    MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	security_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", a->type);
+	MHD_add_response_header(resp, "ETag", a->etag);
+	/* Revalidate every time: a new watsd must never run with an old page's scripts. */
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	enum MHD_Result ret = MHD_queue_response(conn, fresh ? 304 : 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -360,31 +447,72 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **con_cls)
 {
 	(void)version;
-	(void)upload_data;
-	static int first;
-	if (!*con_cls) { /* headers only: wait for the body (ignored, bounded) */
-		*con_cls = &first;
+	conn_body *b = *con_cls;
+	if (!b) { /* headers only: set up for the body */
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return MHD_NO;
+		b->limit = !strcmp(url, "/api/test/convert") ? MAX_UPLOAD : MAX_BODY;
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > b->limit)
+			b->too_big = 1; /* answered once the body is drained */
+		*con_cls = b;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		*upload_data_size = 0; /* no route reads a body */
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (b->too_big || b->len + n > b->limit) {
+			b->too_big = 1;
+			return MHD_YES;
+		}
+		if (b->len + n + 1 > b->cap) {
+			size_t cap = b->cap ? b->cap : 4096;
+			while (cap < b->len + n + 1)
+				cap *= 2;
+			char *nd = realloc(b->data, cap);
+			if (!nd)
+				return MHD_NO;
+			b->data = nd;
+			b->cap = cap;
+		}
+		memcpy(b->data + b->len, upload_data, n);
+		b->len += n;
+		b->data[b->len] = '\0';
 		return MHD_YES;
 	}
-	req r = { .d = cls, .conn = conn, .method = method, .path = url };
-	dispatch(&r);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(r.len, r.body,
+	req r = { .d = cls, .conn = conn, .method = method, .path = url,
+		  .body = b->data ? b->data : "", .body_len = b->len };
+	if (b->too_big) {
+		char msg[120];
+		snprintf(msg, sizeof(msg), "the request body is larger than %zu bytes", b->limit);
+		reply_error(&r, 413, msg);
+	} else {
+		const watsd_asset *a = asset_for(&r);
+		if (a)
+			return send_asset(conn, a);
+		dispatch(&r);
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r.out_len, r.out,
 								    MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
-		free(r.body);
+		free(r.out);
 		return MHD_NO;
 	}
+	security_headers(resp);
 	MHD_add_response_header(resp, "Content-Type", r.type ? r.type : "text/plain");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r.allow)
 		MHD_add_response_header(resp, "Allow", r.allow);
 	if (r.auth_challenge)
 		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"watsd\"");
+	if (r.cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", r.cookie);
+	if (r.retry_after_s > 0) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%ld", r.retry_after_s);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)r.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -408,7 +536,8 @@ int watsd_http_start(watsd *d)
 		return 0;
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			     MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 	if (inet_pton(AF_INET, cfg->http_address, &a4->sin_addr) == 1) {
@@ -424,12 +553,14 @@ int watsd_http_start(watsd *d)
 	}
 	daemon_ = MHD_start_daemon(flags, (uint16_t)cfg->http_port, NULL, NULL, on_request, d,
 				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				   MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
 				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)8,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-				   MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+				   /* converters recurse (XML, JSON); ASan builds need more */
+				   MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1024 * 1024),
 				   MHD_OPTION_END);
 	if (!daemon_) {
 		watsd_log(WATS_LOG_ERROR, NULL, "http: cannot listen on %s port %d (in use?); no HTTP "
@@ -445,8 +576,9 @@ int watsd_http_start(watsd *d)
 	memcpy(d->http_bound, bound, sizeof(bound));
 	pthread_mutex_unlock(&d->health.lock);
 	watsd_log(WATS_LOG_INFO, NULL, "http: listening on http://%s (/health/live, /health/ready, "
-		  "/status, /metrics)%s", bound,
-		  cfg->api_key ? "" : "; no API key: state-changing routes are refused");
+		  "/status, /metrics; web configurator at /)%s", bound,
+		  cfg->api_key ? "" : "; no API key: state-changing routes are refused and nobody "
+		  "can log in to the web configurator");
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * The last RING_LINES lines are also kept in memory, whatever the destination, for the web
  * configurator's log page (GET /api/logs): fixed slots, no allocation per line.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -195,7 +196,11 @@ json_object *watsd_log_recent(wats_log_level min, size_t max)
 		size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		snprintf(when + n, sizeof(when) - n, ".%03dZ", (int)(rl->time_us / 1000 % 1000));
 		json_object_object_add(o, "time", json_object_new_string(when));
-		json_object_object_add(o, "level", json_object_new_string(wats_log_level_name(rl->level)));
+		char lv[16];
+		snprintf(lv, sizeof(lv), "%s", wats_log_level_name(rl->level));
+		for (char *p = lv; *p; p++) /* as the ?level= argument spells it */
+			*p = (char)tolower((unsigned char)*p);
+		json_object_object_add(o, "level", json_object_new_string(lv));
 		json_object_object_add(o, "cid", json_object_new_string(rl->cid));
 		json_object_object_add(o, "message", json_object_new_string(rl->msg));
 		json_object_array_add(a, o);
