@@ -75,6 +75,8 @@ typedef struct wats_client_options {
 	wats_log_cb log_cb;        /**< this client's log sink; NULL = the process-wide one (wats_log_init) */
 	void *log_payload;
 	wats_log_level log_level;  /**< threshold for log_cb; 0 = WATS_LOG_INFO */
+	const char *proxy_username; /**< for a proxy that asks for credentials; default none */
+	const char *proxy_password; /**< secret: never logged */
 } wats_client_options;
 
 #define WATS_CLIENT_OPTIONS_VERSION 1
@@ -101,10 +103,24 @@ WATS_EXTERN(int) wats_client_new_from_env(wats_client **out, const wats_client_o
 WATS_EXTERN(int) wats_client_new_from_file(wats_client **out, const char *path,
 					   const wats_client_options *opts);
 
+/**
+ * Change the server, credentials, proxy, station and timeouts of a running client, for the
+ * calls that start afterwards (a call in flight finishes with what it started with). Taken
+ * from opts as wats_client_new takes them: base_url, token, station_name, location, purpose,
+ * station_file, ca_file, proxy, no_proxy, proxy_username, proxy_password, request_timeout_ms,
+ * total_timeout_ms, and the breaker's thresholds; the other fields are ignored (they need a
+ * new client). Safe while other threads use the client. Idle connections are closed; a
+ * different base URL also clears the cache and closes the breaker (another server). On an
+ * error (a bad URL, a token with a line break) nothing changes. Each call keeps a few hundred
+ * bytes until wats_client_free, so that strings returned by wats_client_base_url and
+ * wats_client_station stay valid.
+ */
+WATS_EXTERN(int) wats_client_reconfigure(wats_client *client, const wats_client_options *opts);
+
 /** Close connections and free the client. NULL is a no-op. No call may be in flight. */
 WATS_EXTERN(void) wats_client_free(wats_client *client);
 
-/** The normalised base URL ("https://host/prefix"). Owned by the client. */
+/** The normalised base URL ("https://host/prefix"). Owned by the client (valid until it is freed). */
 WATS_EXTERN(const char *) wats_client_base_url(const wats_client *client);
 
 /** Station identity applied to new reports; strings owned by the client. */

@@ -123,6 +123,14 @@ WATS_EXTERN(int) wats_queue_options_init(wats_queue_options *opts, unsigned int 
 WATS_EXTERN(int) wats_queue_open(wats_queue **out, size_t *recovered, const char *path,
 				 const wats_queue_options *opts);
 
+/**
+ * Change the limits of an open queue for what follows (a service reloading its config):
+ * max_items, max_bytes, max_attempts, backoff_base_ms, backoff_max_ms of opts, with the
+ * defaults of wats_queue_open for zeros; the other fields are ignored. Safe beside other
+ * threads using the queue. Items already parked or waiting keep their state and due time.
+ */
+WATS_EXTERN(int) wats_queue_set_limits(wats_queue *queue, const wats_queue_options *opts);
+
 /** Close the database. NULL is a no-op. No call may be in flight. */
 WATS_EXTERN(void) wats_queue_close(wats_queue *queue);
 

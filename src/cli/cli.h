@@ -45,6 +45,15 @@ int wats_cmd_api(int argc, char **argv);
 int wats_cmd_queue(int argc, char **argv);
 /* A running watsd over its control socket (cmd_status.c). */
 int wats_cmd_status(int argc, char **argv);
+int wats_cmd_reload(int argc, char **argv);
+/* The state folder of a watsd instance ($WATSD_STATE_DIR, its config's state_dir, or
+ * <config dir>/NAME.state) and its control socket (instance NULL = "default"; sdir wins). */
+struct json_object;
+int wats_cli_watsd_state_dir(char *out, size_t size, const char *instance);
+int wats_cli_watsd_socket(char *out, size_t size, const char *instance, const char *sdir);
+/* Send one request (an object; "v" and "id" are added) and read its answer line (15 s).
+ * NULL when no watsd answers (said on stderr unless quiet). */
+struct json_object *wats_cli_watsd_ask(const char *sock, struct json_object *req, int quiet);
 /* watsd instance configs (cmd_config.c, with watsd's own config code). */
 int wats_cmd_config(int argc, char **argv);
 /* A systemd unit for a watsd instance (cmd_service.c). */

@@ -2,7 +2,8 @@
  * wats status: ask a running watsd over its control socket (STATE/watsd.sock).
  *
  *   wats status (--instance NAME | --state-dir DIR | --socket PATH) [--json]
- *   wats status ... --send pause|resume|stop     (other commands of the control protocol)
+ *   wats status ... --send pause|resume|reload|stop  (other commands of the control protocol)
+ *   wats reload (--instance NAME | --state-dir DIR | --socket PATH) [--json]
  *
  * The instance's state folder: $WATSD_STATE_DIR, else "state_dir" of its config file
  * ($WATSD_CONFIG_DIR, ~/.config/watsd or /etc/watsd, NAME.json), else <config dir>/NAME.state.
@@ -23,7 +24,7 @@
 #include "cli.h"
 #include "wats/wats.h"
 
-static int state_dir_of(char *out, size_t size, const char *instance)
+int wats_cli_watsd_state_dir(char *out, size_t size, const char *instance)
 {
 	const char *env = getenv("WATSD_STATE_DIR");
 	if (env && *env)
@@ -51,33 +52,35 @@ static int state_dir_of(char *out, size_t size, const char *instance)
 		if (n < 0 || (size_t)n >= size)
 			rc = -1;
 	} else {
-		fprintf(stderr, "wats status: cannot read the config of instance %s (%s)\n", instance, cfg);
+		fprintf(stderr, "wats: cannot read the config of instance %s (%s)\n", instance, cfg);
 		rc = -1;
 	}
 	json_object_put(root);
 	return rc;
 }
 
-/* Send one request line, read one answer line (5 s). Returns the parsed answer or NULL. */
-static json_object *ask(const char *sock, const char *cmd)
+json_object *wats_cli_watsd_ask(const char *sock, json_object *req, int quiet)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if (strlen(sock) >= sizeof(a.sun_path)) {
-		fprintf(stderr, "wats status: socket path too long: %s\n", sock);
+		fprintf(stderr, "wats: socket path too long: %s\n", sock);
 		return NULL;
 	}
 	memcpy(a.sun_path, sock, strlen(sock) + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		fprintf(stderr, "wats status: cannot connect to %s: %s (is watsd running?)\n", sock,
-			strerror(errno));
+		if (!quiet)
+			fprintf(stderr, "wats: cannot connect to %s: %s (is watsd running?)\n", sock,
+				strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
 	}
-	char req[256];
-	int n = snprintf(req, sizeof(req), "{\"v\":1,\"id\":1,\"cmd\":\"%s\"}\n", cmd);
-	if (write(fd, req, (size_t)n) != n) {
+	json_object_object_add(req, "v", json_object_new_int(1));
+	json_object_object_add(req, "id", json_object_new_int(1));
+	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	size_t n = strlen(line);
+	if (write(fd, line, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
 		close(fd);
 		return NULL;
 	}
@@ -88,7 +91,7 @@ static json_object *ask(const char *sock, const char *cmd)
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (poll(&p, 1, 100) <= 0) {
 			waited += 100;
-			if (waited > 5000)
+			if (waited > 15000) /* a reload reads and checks a file; a list may be long */
 				break;
 			continue;
 		}
@@ -108,7 +111,7 @@ static json_object *ask(const char *sock, const char *cmd)
 	}
 	close(fd);
 	if (!buf || !len) {
-		fprintf(stderr, "wats status: no answer from %s\n", sock);
+		fprintf(stderr, "wats: no answer from %s\n", sock);
 		free(buf);
 		return NULL;
 	}
@@ -116,7 +119,7 @@ static json_object *ask(const char *sock, const char *cmd)
 	json_object *ans = json_tokener_parse(buf);
 	free(buf);
 	if (!ans)
-		fprintf(stderr, "wats status: the answer is not JSON\n");
+		fprintf(stderr, "wats: the answer of %s is not JSON\n", sock);
 	return ans;
 }
 
@@ -130,6 +133,75 @@ static const char *gets_(json_object *o, const char *k)
 {
 	json_object *v;
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+int wats_cli_watsd_socket(char *out, size_t size, const char *instance, const char *sdir)
+{
+	char dir[PATH_MAX];
+	if (!sdir) {
+		if (wats_cli_watsd_state_dir(dir, sizeof(dir), instance ? instance : "default"))
+			return -1;
+		sdir = dir;
+	}
+	int n = snprintf(out, size, "%s/watsd.sock", sdir);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* A command without arguments; the parsed answer or NULL (said on stderr). */
+static json_object *ask(const char *sock, const char *cmd)
+{
+	json_object *req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object *ans = wats_cli_watsd_ask(sock, req, 0);
+	json_object_put(req);
+	return ans;
+}
+
+int wats_cmd_reload(int argc, char **argv)
+{
+	const char *instance = NULL, *sdir = NULL, *sock = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--instance") && i + 1 < argc)
+			instance = argv[++i];
+		else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
+			sdir = argv[++i];
+		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
+			sock = argv[++i];
+		else if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else {
+			fprintf(stderr, "usage: wats reload (--instance NAME | --state-dir DIR | --socket PATH) "
+					"[--json]\n");
+			return WATS_EXIT_USAGE;
+		}
+	}
+	char path[PATH_MAX + 16];
+	if (!sock) {
+		if (wats_cli_watsd_socket(path, sizeof(path), instance, sdir))
+			return WATS_EXIT_INPUT;
+		sock = path;
+	}
+	json_object *ans = ask(sock, "reload"), *v, *r, *a;
+	if (!ans)
+		return WATS_EXIT_SERVER;
+	int ok = json_object_object_get_ex(ans, "ok", &v) && json_object_get_boolean(v);
+	if (json) {
+		puts(json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PLAIN));
+	} else if (!ok) {
+		fprintf(stderr, "wats reload: the config was not applied (watsd keeps running with the "
+				"previous one): %s\n", gets_(ans, "error"));
+	} else {
+		size_t n = json_object_object_get_ex(ans, "result", &r) &&
+			   json_object_object_get_ex(r, "restart", &a) ? json_object_array_length(a) : 0;
+		printf("config reloaded");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s", i ? ", " : "; these changes need a restart of watsd: ",
+			       json_object_get_string(json_object_array_get_idx(a, i)));
+		printf("\n");
+	}
+	json_object_put(ans);
+	return ok ? WATS_EXIT_OK : WATS_EXIT_NEGATIVE;
 }
 
 int wats_cmd_status(int argc, char **argv)
@@ -149,24 +221,18 @@ int wats_cmd_status(int argc, char **argv)
 			json = 1;
 		else {
 			fprintf(stderr, "usage: wats status (--instance NAME | --state-dir DIR | --socket PATH) "
-					"[--json] [--send pause|resume|stop]\n");
+					"[--json] [--send pause|resume|reload|stop]\n");
 			return WATS_EXIT_USAGE;
 		}
 	}
 	if (strspn(send, "abcdefghijklmnopqrstuvwxyz.") != strlen(send)) {
-		fprintf(stderr, "wats status: --send takes a command name (pause, resume, stop)\n");
+		fprintf(stderr, "wats status: --send takes a command name (pause, resume, reload, stop)\n");
 		return WATS_EXIT_USAGE;
 	}
-	char dir[PATH_MAX], path[PATH_MAX + 16];
+	char path[PATH_MAX + 16];
 	if (!sock) {
-		if (!sdir && !instance)
-			instance = "default";
-		if (!sdir) {
-			if (state_dir_of(dir, sizeof(dir), instance))
-				return WATS_EXIT_INPUT;
-			sdir = dir;
-		}
-		snprintf(path, sizeof(path), "%s/watsd.sock", sdir);
+		if (wats_cli_watsd_socket(path, sizeof(path), instance, sdir))
+			return WATS_EXIT_INPUT;
 		sock = path;
 	}
 	json_object *ans = ask(sock, send), *v, *r;
@@ -203,7 +269,9 @@ int wats_cmd_status(int argc, char **argv)
 		       geti(c, "send_failures"));
 	for (size_t i = 0; w && i < json_object_array_length(w); i++) {
 		json_object *o = json_object_array_get_idx(w, i);
-		printf("watch    %s (priority %lld)%s\n", gets_(o, "path"), geti(o, "priority"),
+		printf("watch    %s (priority %lld)%s%s\n", gets_(o, "path"), geti(o, "priority"),
+		       json_object_object_get_ex(o, "enabled", &v) && !json_object_get_boolean(v)
+		       ? " DISABLED" : "",
 		       json_object_object_get_ex(o, "present", &v) && !json_object_get_boolean(v)
 		       ? " MISSING" : "");
 	}

@@ -18,8 +18,9 @@ static const wats_cli_command commands[] = {
 	{ "product", "get PN", "show a product and its revisions", wats_cmd_net_product },
 	{ "unit", "get SN PN", "show a production unit", wats_cmd_net_unit },
 	{ "api", "list | show NAME | call NAME k=v...", "any of the 204 REST routes by name", wats_cmd_api },
-	{ "queue", "status|list|retry|purge --state-dir DIR", "the persistent submit queue of watsd", wats_cmd_queue },
+	{ "queue", "status|list|retry|purge --instance NAME", "the persistent submit queue of watsd", wats_cmd_queue },
 	{ "status", "[--instance NAME] [--send CMD]", "ask a running watsd (control socket)", wats_cmd_status },
+	{ "reload", "[--instance NAME]", "make a running watsd read its config again", wats_cmd_reload },
 	{ "config", "init|show|get|set|validate (--instance NAME | --config FILE)", "watsd instance configs", wats_cmd_config },
 	{ "service", "install|uninstall|start|stop|status|logs [--user] [--instance NAME]", "a systemd unit for a watsd instance", wats_cmd_service },
 };

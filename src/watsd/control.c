@@ -5,8 +5,10 @@
  *   request:  {"v":1,"id":7,"cmd":"status"}
  *   answer:   {"v":1,"id":7,"ok":true,"result":{...}}  or  {"v":1,"id":7,"ok":false,"error":"..."}
  *
- * Commands: status, queue.list {state, limit}, queue.retry {id?}, queue.purge {id | state},
- * pause, resume (uploads), stop (as SIGTERM). Peers are checked with SO_PEERCRED: only the
+ * Commands: status, queue.status, queue.list {state, limit}, queue.retry {report? state?},
+ * queue.purge {report | state}, pause, resume (uploads), reload (the config file: answers
+ * {"restart": [keys that need a restart]} or the error, the running config kept), stop (as
+ * SIGTERM). Peers are checked with SO_PEERCRED: only the
  * service's own user and root. A client must send a whole line within 5 s of starting it and
  * is dropped after 60 s idle; lines are at most 64 KiB; at most 20 requests per second per
  * client (more get an error answer, the connection stays); at most 16 clients. Answers never
@@ -49,6 +51,7 @@ static char sock_path[4200];
 
 int watsd_control_open(watsd *d)
 {
+	/* state_dir never changes on reload (it needs a restart). */
 	snprintf(sock_path, sizeof(sock_path), "%s/watsd.sock", d->cfg->state_dir);
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if (strlen(sock_path) >= sizeof(a.sun_path)) {
@@ -106,6 +109,20 @@ static json_object *run(watsd *d, json_object *req, const char **err, char *ebuf
 		watsd_set_paused(d, cmd[0] == 'p', "the control socket");
 		return json_object_new_object();
 	}
+	if (!strcmp(cmd, "reload")) {
+		char restart[512];
+		if (watsd_reload(d, ebuf, elen, restart, sizeof(restart))) {
+			*err = ebuf;
+			return NULL;
+		}
+		/* {"restart": ["workers.convert", ...]}: changed keys that need a restart. */
+		json_object *o = json_object_new_object(), *a = json_object_new_array();
+		char *save = NULL;
+		for (char *p = strtok_r(restart, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+			json_object_array_add(a, json_object_new_string(p));
+		json_object_object_add(o, "restart", a);
+		return o;
+	}
 	if (!strcmp(cmd, "stop")) {
 		watsd_log(WATS_LOG_INFO, NULL, "stop requested by the control socket");
 		kill(getpid(), SIGTERM);
@@ -116,6 +133,30 @@ static json_object *run(watsd *d, json_object *req, const char **err, char *ebuf
 	if (bad) {
 		*err = "unknown state (queued, transferring, error, invalid, sent, failed, all)";
 		return NULL;
+	}
+	if (!strcmp(cmd, "queue.status")) {
+		wats_queue_counts c;
+		if (wats_queue_count(&c, d->queue)) {
+			snprintf(ebuf, elen, "%s", wats_error_last()->message);
+			*err = ebuf;
+			return NULL;
+		}
+		json_object *o = json_object_new_object(), *it = json_object_new_object(),
+			    *by = json_object_new_object();
+		for (int s = 1; s < WATS_QUEUE_STATE_COUNT; s++) {
+			const char *n = wats_queue_state_name((wats_queue_state)s);
+			json_object_object_add(it, n, json_object_new_int64((int64_t)c.items[s]));
+			json_object_object_add(by, n, json_object_new_int64((int64_t)c.bytes[s]));
+		}
+		json_object_object_add(o, "path", json_object_new_string(wats_queue_path(d->queue)));
+		json_object_object_add(o, "items", it);
+		json_object_object_add(o, "bytes", by);
+		json_object_object_add(o, "unsent_items", json_object_new_int64((int64_t)c.unsent_items));
+		json_object_object_add(o, "unsent_bytes", json_object_new_int64((int64_t)c.unsent_bytes));
+		json_object_object_add(o, "paused_until_ms", json_object_new_int64(c.paused_until_ms));
+		json_object_object_add(o, "next_due_ms", json_object_new_int64(c.next_due_ms));
+		json_object_object_add(o, "oldest_waiting_ms", json_object_new_int64(c.oldest_waiting_ms));
+		return o;
 	}
 	if (!strcmp(cmd, "queue.list")) {
 		size_t limit = json_object_object_get_ex(req, "limit", &v) ? (size_t)json_object_get_int64(v) : 100;
@@ -138,6 +179,7 @@ static json_object *run(watsd *d, json_object *req, const char **err, char *ebuf
 			json_object_object_add(o, "converter", json_object_new_string(items[i]->converter));
 			json_object_object_add(o, "correlation_id", json_object_new_string(items[i]->correlation_id));
 			json_object_object_add(o, "last_error", json_object_new_string(items[i]->last_error));
+			json_object_object_add(o, "http_status", json_object_new_int(items[i]->http_status));
 			json_object_object_add(o, "created_ms", json_object_new_int64(items[i]->created_ms));
 			json_object_object_add(o, "sent_ms", json_object_new_int64(items[i]->sent_ms));
 			json_object_array_add(arr, o);
@@ -165,8 +207,8 @@ static json_object *run(watsd *d, json_object *req, const char **err, char *ebuf
 		json_object_object_add(o, "count", json_object_new_int64((int64_t)n));
 		return o;
 	}
-	snprintf(ebuf, elen, "unknown command \"%.40s\" (status, queue.list, queue.retry, queue.purge, "
-		 "pause, resume, stop)", cmd);
+	snprintf(ebuf, elen, "unknown command \"%.40s\" (status, queue.list, queue.status, queue.retry, "
+		 "queue.purge, pause, resume, reload, stop)", cmd);
 	*err = ebuf;
 	return NULL;
 }

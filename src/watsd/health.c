@@ -133,12 +133,14 @@ int watsd_ready(watsd *d, json_object *reasons)
 	if (wats_queue_count(&c, d->queue) != 0) {
 		reason(reasons, &ready, "queue: %s", wats_error_last()->message);
 	} else {
-		if (d->cfg->max_items && c.unsent_items >= d->cfg->max_items)
+		watsd_config *cfg = watsd_cfg_acquire(d);
+		if (cfg->max_items && c.unsent_items >= cfg->max_items)
 			reason(reasons, &ready, "queue: full (%llu items, max_items %llu)",
-			       (unsigned long long)c.unsent_items, (unsigned long long)d->cfg->max_items);
-		else if (d->cfg->max_bytes && c.unsent_bytes >= d->cfg->max_bytes)
+			       (unsigned long long)c.unsent_items, (unsigned long long)cfg->max_items);
+		else if (cfg->max_bytes && c.unsent_bytes >= cfg->max_bytes)
 			reason(reasons, &ready, "queue: full (%llu bytes, max_bytes %llu)",
-			       (unsigned long long)c.unsent_bytes, (unsigned long long)d->cfg->max_bytes);
+			       (unsigned long long)c.unsent_bytes, (unsigned long long)cfg->max_bytes);
+		watsd_cfg_release(d, cfg);
 		int64_t qnow = wats_queue_now(d->queue);
 		if (c.paused_until_ms - qnow > READY_MAX_429_MS)
 			reason(reasons, &ready, "queue: paused by the server (429) for %lld s more",
@@ -158,7 +160,9 @@ static void add_counter(json_object *o, const char *k, atomic_ullong *v)
 json_object *watsd_status_json(watsd *d)
 {
 	json_object *r = json_object_new_object();
-	json_object_object_add(r, "instance", json_object_new_string(d->cfg->instance));
+	watsd_config *cfg = watsd_cfg_acquire(d); /* one config for the whole answer (reload) */
+	json_object_object_add(r, "instance", json_object_new_string(cfg->instance));
+	json_object_object_add(r, "config", json_object_new_string(cfg->file));
 	json_object_object_add(r, "version", json_object_new_string(wats_version()));
 	json_object_object_add(r, "pid", json_object_new_int((int)getpid()));
 	json_object_object_add(r, "uptime_s",
@@ -187,7 +191,7 @@ json_object *watsd_status_json(watsd *d)
 			json_object_object_add(q, wats_queue_state_name((wats_queue_state)s),
 					       json_object_new_int64((int64_t)c.items[s]));
 		json_object_object_add(q, "unsent_bytes", json_object_new_int64((int64_t)c.unsent_bytes));
-		json_object_object_add(q, "max_items", json_object_new_int64((int64_t)d->cfg->max_items));
+		json_object_object_add(q, "max_items", json_object_new_int64((int64_t)cfg->max_items));
 		json_object_object_add(q, "paused_until_ms", json_object_new_int64(c.paused_until_ms));
 		json_object_object_add(q, "next_due_ms", json_object_new_int64(c.next_due_ms));
 		json_object_object_add(q, "oldest_waiting_ms", json_object_new_int64(c.oldest_waiting_ms));
@@ -213,15 +217,17 @@ json_object *watsd_status_json(watsd *d)
 			       json_object_new_int64((int64_t)atomic_load(&d->thread_restarts)));
 	json_object_object_add(r, "threads", watsd_threads_json(d));
 	json_object *w = json_object_new_array();
-	for (size_t i = 0; i < d->cfg->nwatches; i++) {
+	for (size_t i = 0; i < cfg->nwatches; i++) {
 		json_object *o = json_object_new_object();
 		struct stat sb;
-		json_object_object_add(o, "path", json_object_new_string(d->cfg->watches[i].path));
-		json_object_object_add(o, "priority", json_object_new_int(d->cfg->watches[i].priority));
+		json_object_object_add(o, "path", json_object_new_string(cfg->watches[i].path));
+		json_object_object_add(o, "priority", json_object_new_int(cfg->watches[i].priority));
+		json_object_object_add(o, "enabled", json_object_new_boolean(cfg->watches[i].enabled));
 		json_object_object_add(o, "present", json_object_new_boolean(
-			stat(d->cfg->watches[i].path, &sb) == 0 && S_ISDIR(sb.st_mode)));
+			stat(cfg->watches[i].path, &sb) == 0 && S_ISDIR(sb.st_mode)));
 		json_object_array_add(w, o);
 	}
 	json_object_object_add(r, "watch", w);
+	watsd_cfg_release(d, cfg);
 	return r;
 }

@@ -64,7 +64,7 @@ static void rotate_locked(void)
 static void sink(const wats_log_record *r, void *payload)
 {
 	(void)payload;
-	if (r->level < L.level)
+	if (r->level < (wats_log_level)__atomic_load_n(&L.level, __ATOMIC_RELAXED))
 		return;
 	char *line = NULL;
 	if (wats_log_format_record(&line, r, L.format))
@@ -122,6 +122,16 @@ int watsd_log_open(const watsd_config *cfg, char *err, size_t errlen)
 	return wats_log_init(&o) ? -1 : 0;
 }
 
+/* A reload: L.level is read without the lock by every line, hence the atomic store. */
+void watsd_log_set_level(wats_log_level level)
+{
+	__atomic_store_n(&L.level, level, __ATOMIC_RELAXED);
+	wats_log_options o = WATS_LOG_OPTIONS_INIT;
+	o.level = level;
+	o.callback = sink;
+	wats_log_init(&o);
+}
+
 void watsd_log_close(void)
 {
 	wats_log_shutdown();
@@ -137,7 +147,7 @@ void watsd_log_close(void)
 static void vlog(wats_log_level level, const char *cid, const wats_log_field *fields, size_t n,
 		 const char *fmt, va_list ap)
 {
-	if (level < L.level)
+	if (level < (wats_log_level)__atomic_load_n(&L.level, __ATOMIC_RELAXED))
 		return;
 	char msg[2048];
 	vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"  --test-hooks     tests only: read the WATSD_TEST_* variables (docs/watsd.md)\n"
 		"  --version, --help\n"
 		"\n"
-		"Signals: SIGTERM/SIGINT stop (a second one stops at once). See man watsd.\n");
+		"Signals: SIGTERM/SIGINT stop (a second one stops at once), SIGHUP reloads the config.\n"
+		"See man watsd.\n");
 }
 
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
@@ -155,33 +156,39 @@ int main(int argc, char **argv)
 			return 2;
 		config = pathbuf;
 	}
-	watsd_config cfg;
+	/* On the heap: a reload replaces it (reload.c frees replaced configs). */
+	watsd_config *cfgp = calloc(1, sizeof(*cfgp));
 	char err[1024];
-	if (watsd_config_load(&cfg, config, err, sizeof(err))) {
-		fprintf(stderr, "watsd: %s\n", err);
+	if (!cfgp || watsd_config_load(cfgp, config, err, sizeof(err))) {
+		fprintf(stderr, "watsd: %s\n", cfgp ? err : "out of memory");
+		free(cfgp);
 		return 2;
 	}
-	if (instance && strcmp(instance, cfg.instance)) {
-		free(cfg.instance);
-		cfg.instance = strdup(instance);
+	/* Used until the main loop starts; after it only through d (a reload replaces it). */
+	const watsd_config *cfg = cfgp;
+	if (instance && strcmp(instance, cfgp->instance)) {
+		free(cfgp->instance);
+		cfgp->instance = strdup(instance);
 	}
 	if (check) {
-		printf("%s: valid (instance %s, %zu watch folder%s, state in %s)\n", cfg.file, cfg.instance,
-		       cfg.nwatches, cfg.nwatches == 1 ? "" : "s", cfg.state_dir);
-		watsd_config_free(&cfg);
+		printf("%s: valid (instance %s, %zu watch folder%s, state in %s)\n", cfg->file, cfg->instance,
+		       cfg->nwatches, cfg->nwatches == 1 ? "" : "s", cfg->state_dir);
+		watsd_config_free(cfgp);
+		free(cfgp);
 		return 0;
 	}
-	if (watsd_log_open(&cfg, err, sizeof(err))) {
+	if (watsd_log_open(cfg, err, sizeof(err))) {
 		fprintf(stderr, "watsd: %s\n", err);
-		watsd_config_free(&cfg);
+		watsd_config_free(cfgp);
+		free(cfgp);
 		return 2;
 	}
-	if (mkdir_p(cfg.state_dir)) {
-		watsd_log(WATS_LOG_CRITICAL, NULL, "cannot create the state folder %s: %s", cfg.state_dir,
+	if (mkdir_p(cfg->state_dir)) {
+		watsd_log(WATS_LOG_CRITICAL, NULL, "cannot create the state folder %s: %s", cfg->state_dir,
 			  strerror(errno));
 		return 1;
 	}
-	int lockfd = lock_instance(&cfg);
+	int lockfd = lock_instance(cfg);
 	if (lockfd < 0)
 		return 1;
 
@@ -199,31 +206,19 @@ int main(int argc, char **argv)
 
 	sqlite3_soft_heap_limit64(WATSD_SQLITE_SOFT_HEAP);
 	watsd d = { 0 };
-	d.cfg = &cfg;
+	d.cfg = cfgp;
 	d.started_ms = watsd_wall_ms();
 	char qpath[4200];
-	snprintf(qpath, sizeof(qpath), "%s/queue.db", cfg.state_dir);
-	wats_queue_options qo = WATS_QUEUE_OPTIONS_INIT;
-	qo.max_items = cfg.max_items;
-	qo.max_bytes = cfg.max_bytes;
-	qo.max_attempts = cfg.max_attempts;
-	qo.backoff_base_ms = cfg.backoff_base_ms;
-	qo.backoff_max_ms = cfg.backoff_max_ms;
+	snprintf(qpath, sizeof(qpath), "%s/queue.db", cfg->state_dir);
+	wats_queue_options qo;
+	watsd_queue_options(&qo, cfg);
 	size_t recovered = 0;
 	if (wats_queue_open(&d.queue, &recovered, qpath, &qo)) {
 		watsd_log(WATS_LOG_CRITICAL, NULL, "%s", wats_error_last()->message);
 		return 1;
 	}
-	wats_client_options co = WATS_CLIENT_OPTIONS_INIT;
-	co.base_url = cfg.server_url;
-	co.token = cfg.token;
-	co.station_name = cfg.station_name;
-	co.location = cfg.location;
-	co.purpose = cfg.purpose;
-	co.request_timeout_ms = cfg.timeout_ms;
-	co.total_timeout_ms = cfg.timeout_ms * 2;
-	co.breaker_failures = cfg.breaker_failures;
-	co.breaker_open_ms = cfg.breaker_open_ms;
+	wats_client_options co;
+	watsd_client_options(&co, cfg);
 	if (wats_client_new(&d.client, &co)) {
 		watsd_log(WATS_LOG_CRITICAL, NULL, "server options: %s", wats_error_last()->message);
 		return 1;
@@ -237,9 +232,9 @@ int main(int argc, char **argv)
 	watsd_log(WATS_LOG_INFO, NULL,
 		  "watsd %s instance %s started: server %s, %zu watch folder%s, queue %s (%llu waiting, "
 		  "%zu recovered from an interrupted transfer), %d converter and %d upload workers",
-		  wats_version(), cfg.instance, wats_client_base_url(d.client), cfg.nwatches,
-		  cfg.nwatches == 1 ? "" : "s", qpath, (unsigned long long)qc.unsent_items, recovered,
-		  cfg.convert_workers, cfg.upload_workers);
+		  wats_version(), cfg->instance, wats_client_base_url(d.client), cfg->nwatches,
+		  cfg->nwatches == 1 ? "" : "s", qpath, (unsigned long long)qc.unsent_items, recovered,
+		  cfg->convert_workers, cfg->upload_workers);
 	watsd_control_open(&d); /* without it watsd still runs; the error is logged */
 	if (watsd_pipeline_start(&d)) {
 		watsd_log(WATS_LOG_CRITICAL, NULL, "cannot start the worker threads");
@@ -284,17 +279,25 @@ int main(int argc, char **argv)
 		}
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		if (sig == SIGHUP)
-			watsd_log(WATS_LOG_WARNING, NULL, "SIGHUP: reloading the config is not supported yet; "
-				  "restart the service to apply changes");
+		if (sig == SIGHUP) {
+			/* reload.c logs what changed, what needs a restart, or why the file was refused. */
+			char rerr[1024], restart[512];
+			watsd_log(WATS_LOG_INFO, NULL, "SIGHUP: reloading the config");
+			notify("RELOADING=1");
+			watsd_reload(&d, rerr, sizeof(rerr), restart, sizeof(restart));
+			notify("READY=1");
+		}
 	}
 
 	/* Phase 1: stop taking files; let what is in flight finish within the grace time. */
+	watsd_config *now_cfg = watsd_cfg_acquire(&d);
+	int grace_ms = now_cfg->shutdown_grace_ms; /* may have been reloaded */
+	watsd_cfg_release(&d, now_cfg);
 	watsd_log(WATS_LOG_INFO, NULL, "%s: stopping (finishing work in flight, up to %d ms; a second "
-		  "signal stops at once)", strsignal(sig), cfg.shutdown_grace_ms);
+		  "signal stops at once)", strsignal(sig), grace_ms);
 	notify("STOPPING=1");
 	watsd_pipeline_stop(&d);
-	int64_t deadline = watsd_mono_ms() + cfg.shutdown_grace_ms;
+	int64_t deadline = watsd_mono_ms() + grace_ms;
 	int forced = 0;
 	for (;;) {
 		if (watsd_pipeline_wait(&d, watsd_mono_ms() + 100) == 0)
@@ -325,7 +328,7 @@ int main(int argc, char **argv)
 	wats_client_free(d.client);
 	wats_queue_close(d.queue);
 	watsd_log_close();
-	watsd_config_free(&cfg);
+	watsd_cfg_free_all(&d);
 	close(lockfd);
 	return 0;
 }

@@ -350,9 +350,9 @@ static void post_action(watsd *d, const watsd_job *job, const watsd_watch *w)
 	watsd_file_done(d, job->path, 0);
 }
 
-static void convert_one(watsd *d, watsd_job *job)
+static void convert_with(watsd *d, watsd_job *job, const watsd_config *cfg,
+			 const watsd_watch *w)
 {
-	const watsd_watch *w = &d->cfg->watches[job->watch];
 	wats_log_set_correlation_id(job->cid);
 	char *data = NULL;
 	size_t len = 0;
@@ -388,7 +388,6 @@ static void convert_one(watsd *d, watsd_job *job)
 	char pst[256], plo[256], ppu[256];
 	const char *params[4];
 	size_t np = 0;
-	const watsd_config *cfg = d->cfg;
 	if (cfg->station_name && *cfg->station_name) {
 		snprintf(pst, sizeof(pst), "station=%s", cfg->station_name);
 		params[np++] = pst;
@@ -482,6 +481,22 @@ out:
 	wats_conversion_log_free(log);
 	free(data);
 	wats_log_set_correlation_id(NULL);
+}
+
+/* With the config of now (held for the whole file: a reload cannot change it half-way), and
+ * the folder's settings of now. A folder removed or disabled by a reload is not taken. */
+static void convert_one(watsd *d, watsd_job *job)
+{
+	watsd_config *cfg = watsd_cfg_acquire(d);
+	const watsd_watch *w = watsd_watch_of(cfg, job->path);
+	if (w) {
+		convert_with(d, job, cfg, w);
+	} else {
+		watsd_log(WATS_LOG_INFO, job->cid, "%s: its folder is no longer watched (config "
+			  "reloaded); left in place", job->path);
+		watsd_file_done(d, job->path, 0);
+	}
+	watsd_cfg_release(d, cfg);
 }
 
 static void *converter_thread(void *arg)

@@ -7,6 +7,16 @@
  * (IN_MOVED_TO); a file found by a scan, or whose writer we never saw, is complete once its
  * size and mtime have not changed for the folder's stable_ms (ten times that while inotify says
  * a writer still has it open). One entry per path: a file is never converted twice at once.
+ *
+ * Memory: at most MAX_HELD files per folder are held (candidates, waiting or in conversion).
+ * A burst of 100 000 files does not become 100 000 entries: the rest stay in the folder,
+ * unseen, and are found by a rescan as soon as the folder's entries fall under half of that
+ * (back-pressure on the scan; nothing is dropped, a folder is never starved by another).
+ *
+ * Reload: the thread holds the config it works with (watsd_cfg_acquire); when d->cfg changes
+ * it moves to the new one: inotify watches follow added, removed and disabled folders, file
+ * entries are re-indexed by folder path, entries of a folder no longer watched are dropped
+ * (one in conversion is dropped when its converter is done with it).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +34,9 @@
 
 enum { F_CAND = 0, F_INFLIGHT, F_RETRY, F_DONE };
 
+#define MAX_HELD 4096
+#define WATCH_GONE ((size_t)-1) /* its folder was removed from the config */
+
 typedef struct fentry {
 	char *path;
 	size_t watch;
@@ -40,6 +53,9 @@ typedef struct fentry {
 struct watsd_files {
 	fentry **b;
 	size_t nb, count;
+	size_t *held;  /* entries per watch index (MAX_HELD) */
+	size_t nheld;
+	int overflow;  /* a folder was at MAX_HELD: files were left for a later scan */
 };
 
 typedef struct jobent {
@@ -140,6 +156,8 @@ static void remove_entry(struct watsd_files *t, const char *path)
 	if (!e)
 		return;
 	*slot = e->next;
+	if (e->watch < t->nheld && t->held[e->watch])
+		t->held[e->watch]--;
 	free(e->path);
 	free(e);
 	t->count--;
@@ -153,7 +171,7 @@ static void remove_entry(struct watsd_files *t, const char *path)
 	}
 }
 
-static void push_job(watsd *d, fentry *e)
+static void push_job(watsd *d, const watsd_config *cfg, fentry *e)
 {
 	struct watsd_jobs *j = d->jobs;
 	if (j->n == j->cap) {
@@ -171,7 +189,7 @@ static void push_job(watsd *d, fentry *e)
 	job->watch = e->watch;
 	job->seen_ms = e->seen_ms;
 	memcpy(job->cid, e->cid, sizeof(job->cid));
-	jobent x = { d->cfg->watches[e->watch].priority, j->seq++, job };
+	jobent x = { cfg->watches[e->watch].priority, j->seq++, job };
 	size_t i = j->n++;
 	while (i) {
 		size_t p = (i - 1) / 2;
@@ -272,20 +290,25 @@ static int name_wanted(const char *name, const char *patterns)
 }
 
 /* A file seen (by scan or event). lock held. */
-static void note(watsd *d, size_t w, const char *dir, const char *name, int closed, int writing,
-		 int64_t now)
+static void note(watsd *d, const watsd_config *cfg, size_t w, const char *dir, const char *name,
+		 int closed, int writing, int64_t now)
 {
-	if (!name_wanted(name, d->cfg->watches[w].patterns))
+	if (!name_wanted(name, cfg->watches[w].patterns))
 		return;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fentry *e = find(d->files, path, NULL);
+	struct watsd_files *t = d->files;
+	if (!e && w < t->nheld && t->held[w] >= MAX_HELD) {
+		t->overflow = 1; /* left in the folder: a rescan finds it when there is room */
+		return;
+	}
 	struct stat st;
 	/* Folders (Done, Error...) are not files; anything else that matches (a FIFO, a device,
 	 * a socket) is taken so that it ends in the error folder with a reason, not ignored. */
 	if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
 		return;
 	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	fentry *e = find(d->files, path, NULL);
 	if (e) {
 		if (e->state == F_DONE && (e->size != st.st_size || e->mtime_ns != mt)) {
 			e->state = F_CAND; /* a left file that changed: take it again */
@@ -324,14 +347,16 @@ static void note(watsd *d, size_t w, const char *dir, const char *name, int clos
 	find(d->files, path, &slot);
 	*slot = e;
 	d->files->count++;
+	if (w < t->nheld)
+		t->held[w]++;
 	atomic_fetch_add(&d->stats.files_seen, 1);
 	watsd_logf(WATS_LOG_DEBUG, e->cid, (wats_log_field[]){ { "file", path, 0 } }, 1,
 		   "new file %s", path);
 }
 
-static void scan(watsd *d, size_t w)
+static void scan(watsd *d, const watsd_config *cfg, size_t w)
 {
-	const char *dir = d->cfg->watches[w].path;
+	const char *dir = cfg->watches[w].path;
 	DIR *dh = opendir(dir);
 	if (!dh)
 		return;
@@ -341,14 +366,14 @@ static void scan(watsd *d, size_t w)
 		if (de->d_type == DT_DIR) /* note() takes files, FIFOs, devices (to the error folder) */
 			continue;
 		pthread_mutex_lock(&d->lock);
-		note(d, w, dir, de->d_name, 0, 0, now);
+		note(d, cfg, w, dir, de->d_name, 0, 0, now);
 		pthread_mutex_unlock(&d->lock);
 	}
 	closedir(dh);
 }
 
 /* Promote complete files to jobs. Returns 1 when some candidate still waits. */
-static int promote(watsd *d, int64_t now)
+static int promote(watsd *d, const watsd_config *cfg, int64_t now)
 {
 	int waiting = 0;
 	pthread_mutex_lock(&d->lock);
@@ -356,6 +381,11 @@ static int promote(watsd *d, int64_t now)
 	for (size_t i = 0; i < t->nb; i++) {
 		for (fentry *e = t->b[i], *nx; e; e = nx) {
 			nx = e->next;
+			if (e->watch == WATCH_GONE) {
+				if (e->state != F_INFLIGHT)
+					remove_entry(t, e->path);
+				continue;
+			}
 			if (e->state == F_RETRY) {
 				if (now >= e->retry_at_ms) {
 					e->state = F_CAND;
@@ -380,13 +410,13 @@ static int promote(watsd *d, int64_t now)
 					e->mtime_ns = mt;
 					e->last_change_ms = now;
 				}
-				int64_t need = d->cfg->watches[e->watch].stable_ms;
+				int64_t need = cfg->watches[e->watch].stable_ms;
 				if (e->writing)
 					need = need * 10 > 2000 ? need * 10 : 2000;
 				ready = now - e->last_change_ms >= need;
 			}
 			if (ready)
-				push_job(d, e);
+				push_job(d, cfg, e);
 			else
 				waiting = 1;
 		}
@@ -395,45 +425,172 @@ static int promote(watsd *d, int64_t now)
 	return waiting;
 }
 
+#define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_DELETE_SELF | \
+		    IN_MOVE_SELF | IN_ONLYDIR)
+
+typedef struct wstate {
+	watsd_config *cfg; /* held */
+	int fd;            /* inotify, -1 without */
+	int *wd;           /* per watch of cfg */
+	int *warned;
+} wstate;
+
+static int index_of(const watsd_config *cfg, const char *path)
+{
+	for (size_t i = 0; i < cfg->nwatches; i++)
+		if (cfg->watches[i].enabled && !strcmp(cfg->watches[i].path, path))
+			return (int)i;
+	return -1;
+}
+
+/* Move to the config now in d->cfg (a reload): carry inotify watches of folders still
+ * watched, drop the others, re-index the file entries. Returns 0, or -1 (out of memory:
+ * stay with the old config and try again next turn). */
+static int resync(watsd *d, wstate *ws)
+{
+	watsd_config *nc = watsd_cfg_acquire(d);
+	size_t n = nc->nwatches ? nc->nwatches : 1;
+	int *wd = calloc(n, sizeof(int)), *warned = calloc(n, sizeof(int));
+	size_t *held = calloc(n, sizeof(size_t));
+	if (!wd || !warned || !held) {
+		free(wd);
+		free(warned);
+		free(held);
+		watsd_cfg_release(d, nc);
+		return -1;
+	}
+	watsd_config *oc = ws->cfg;
+	int *map = calloc(oc->nwatches ? oc->nwatches : 1, sizeof(int));
+	if (!map) {
+		free(wd);
+		free(warned);
+		free(held);
+		watsd_cfg_release(d, nc);
+		return -1;
+	}
+	for (size_t j = 0; j < nc->nwatches; j++)
+		wd[j] = -1;
+	for (size_t i = 0; i < oc->nwatches; i++) {
+		int j = oc->watches[i].enabled ? index_of(nc, oc->watches[i].path) : -1;
+		map[i] = j;
+		if (j >= 0) {
+			wd[j] = ws->wd[i];
+			warned[j] = ws->warned[i];
+		} else {
+			if (ws->wd[i] >= 0 && ws->fd >= 0)
+				inotify_rm_watch(ws->fd, ws->wd[i]);
+			if (oc->watches[i].enabled)
+				watsd_log(WATS_LOG_INFO, NULL, "watch folder %s is no longer watched (config "
+					  "reloaded)", oc->watches[i].path);
+		}
+	}
+	for (size_t j = 0; j < nc->nwatches; j++) {
+		int was = -1;
+		for (size_t i = 0; i < oc->nwatches && was < 0; i++)
+			if (map[i] == (int)j)
+				was = (int)i;
+		if (was < 0 && nc->watches[j].enabled)
+			watsd_log(WATS_LOG_INFO, NULL, "watch folder %s is watched now (config reloaded)",
+				  nc->watches[j].path);
+	}
+	pthread_mutex_lock(&d->lock);
+	struct watsd_files *t = d->files;
+	for (size_t b = 0; b < t->nb; b++)
+		for (fentry *e = t->b[b]; e; e = e->next) {
+			int j = e->watch < oc->nwatches ? map[e->watch] : -1;
+			e->watch = j >= 0 ? (size_t)j : WATCH_GONE;
+			if (j >= 0)
+				held[j]++;
+		}
+	free(t->held);
+	t->held = held;
+	t->nheld = nc->nwatches;
+	pthread_mutex_unlock(&d->lock);
+	free(map);
+	free(ws->wd);
+	free(ws->warned);
+	ws->wd = wd;
+	ws->warned = warned;
+	watsd_cfg_release(d, oc);
+	ws->cfg = nc;
+	return 0;
+}
+
 void *watsd_watch_thread(void *arg)
 {
 	watsd *d = arg;
-	watsd_config *cfg = d->cfg;
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd < 0)
+	wstate ws = { watsd_cfg_acquire(d), -1, NULL, NULL };
+	size_t n0 = ws.cfg->nwatches ? ws.cfg->nwatches : 1;
+	ws.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ws.fd < 0)
 		watsd_log(WATS_LOG_WARNING, NULL, "inotify unavailable (%s); relying on rescans every %d ms",
-			  strerror(errno), cfg->rescan_ms);
-	int *wd = calloc(cfg->nwatches ? cfg->nwatches : 1, sizeof(int));
-	int *warned = calloc(cfg->nwatches ? cfg->nwatches : 1, sizeof(int));
-	for (size_t i = 0; i < cfg->nwatches; i++)
-		wd[i] = -1;
+			  strerror(errno), ws.cfg->rescan_ms);
+	ws.wd = calloc(n0, sizeof(int));
+	ws.warned = calloc(n0, sizeof(int));
+	size_t *held = calloc(n0, sizeof(size_t));
+	if (!ws.wd || !ws.warned || !held) {
+		free(ws.wd);
+		free(ws.warned);
+		free(held);
+		if (ws.fd >= 0)
+			close(ws.fd);
+		watsd_cfg_release(d, ws.cfg);
+		return NULL; /* the supervisor restarts it */
+	}
+	for (size_t i = 0; i < ws.cfg->nwatches; i++)
+		ws.wd[i] = -1;
+	/* Entries left by a previous run of this thread (a restart) are counted again. */
+	pthread_mutex_lock(&d->lock);
+	struct watsd_files *t = d->files;
+	for (size_t b = 0; b < t->nb; b++)
+		for (fentry *e = t->b[b]; e; e = e->next)
+			if (e->watch < ws.cfg->nwatches)
+				held[e->watch]++;
+	free(t->held);
+	t->held = held;
+	t->nheld = ws.cfg->nwatches;
+	pthread_mutex_unlock(&d->lock);
 	int64_t next_rescan = 0, next_cleanup = 0;
 	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
 	while (!atomic_load(&d->stopping)) {
+		if (d->cfg != ws.cfg && resync(d, &ws) == 0)
+			next_rescan = 0; /* added folders: scan them now */
+		const watsd_config *cfg = ws.cfg;
 		int64_t now = watsd_mono_ms();
+		pthread_mutex_lock(&d->lock);
+		/* Back-pressure: files were left in a full folder; scan again once there is room. */
+		int room = 1;
+		for (size_t i = 0; i < t->nheld; i++)
+			if (t->held[i] > MAX_HELD / 2)
+				room = 0;
+		if (t->overflow && room) {
+			t->overflow = 0;
+			next_rescan = 0;
+		}
+		pthread_mutex_unlock(&d->lock);
 		if (now >= next_rescan) {
 			for (size_t i = 0; i < cfg->nwatches; i++) {
+				if (!cfg->watches[i].enabled)
+					continue;
 				struct stat st;
 				int present = stat(cfg->watches[i].path, &st) == 0 && S_ISDIR(st.st_mode);
 				if (!present) {
-					if (!warned[i])
+					if (!ws.warned[i])
 						watsd_log(WATS_LOG_WARNING, NULL,
 							  "watch folder %s does not exist; waiting for it (checked every %d ms)",
 							  cfg->watches[i].path, cfg->rescan_ms);
-					warned[i] = 1;
-					if (wd[i] >= 0 && fd >= 0)
-						inotify_rm_watch(fd, wd[i]);
-					wd[i] = -1;
+					ws.warned[i] = 1;
+					if (ws.wd[i] >= 0 && ws.fd >= 0)
+						inotify_rm_watch(ws.fd, ws.wd[i]);
+					ws.wd[i] = -1;
 					continue;
 				}
-				if (warned[i])
+				if (ws.warned[i])
 					watsd_log(WATS_LOG_INFO, NULL, "watch folder %s is back", cfg->watches[i].path);
-				warned[i] = 0;
-				if (wd[i] < 0 && fd >= 0)
-					wd[i] = inotify_add_watch(fd, cfg->watches[i].path,
-								  IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY |
-								  IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
-				scan(d, i);
+				ws.warned[i] = 0;
+				if (ws.wd[i] < 0 && ws.fd >= 0)
+					ws.wd[i] = inotify_add_watch(ws.fd, cfg->watches[i].path, WATCH_MASK);
+				scan(d, cfg, i);
 			}
 			next_rescan = now + cfg->rescan_ms;
 		}
@@ -445,18 +602,18 @@ void *watsd_watch_thread(void *arg)
 					  cfg->keep_sent_hours);
 			next_cleanup = now + 600000;
 		}
-		int waiting = promote(d, now);
+		int waiting = promote(d, cfg, now);
 		int timeout = waiting ? 50 : 250;
-		if (fd < 0) {
+		if (ws.fd < 0) {
 			struct timespec ts = { 0, timeout * 1000000L };
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		struct pollfd p = { fd, POLLIN, 0 };
+		struct pollfd p = { ws.fd, POLLIN, 0 };
 		if (poll(&p, 1, timeout) <= 0)
 			continue;
 		ssize_t len;
-		while ((len = read(fd, buf, sizeof(buf))) > 0) {
+		while ((len = read(ws.fd, buf, sizeof(buf))) > 0) {
 			now = watsd_mono_ms();
 			for (char *q = buf; q < buf + len;) {
 				struct inotify_event *ev = (struct inotify_event *)q;
@@ -466,22 +623,22 @@ void *watsd_watch_thread(void *arg)
 					continue;
 				}
 				for (size_t i = 0; i < cfg->nwatches; i++) {
-					if (wd[i] != ev->wd)
+					if (ws.wd[i] != ev->wd)
 						continue;
 					if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
 						watsd_log(WATS_LOG_WARNING, NULL,
 							  "watch folder %s was removed or moved; watching it again when it is back",
 							  cfg->watches[i].path);
 						if (!(ev->mask & IN_IGNORED))
-							inotify_rm_watch(fd, wd[i]);
-						wd[i] = -1;
-						warned[i] = 1;
+							inotify_rm_watch(ws.fd, ws.wd[i]);
+						ws.wd[i] = -1;
+						ws.warned[i] = 1;
 						next_rescan = now + 100 < next_rescan ? now + 100 : next_rescan;
 						break;
 					}
 					if (ev->len && !(ev->mask & IN_ISDIR)) {
 						pthread_mutex_lock(&d->lock);
-						note(d, i, cfg->watches[i].path, ev->name,
+						note(d, cfg, i, cfg->watches[i].path, ev->name,
 						     !!(ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)),
 						     !!(ev->mask & (IN_CREATE | IN_MODIFY)), now);
 						pthread_mutex_unlock(&d->lock);
@@ -491,10 +648,11 @@ void *watsd_watch_thread(void *arg)
 			}
 		}
 	}
-	if (fd >= 0)
-		close(fd);
-	free(wd);
-	free(warned);
+	if (ws.fd >= 0)
+		close(ws.fd);
+	free(ws.wd);
+	free(ws.warned);
+	watsd_cfg_release(d, ws.cfg);
 	return NULL;
 }
 
@@ -527,6 +685,7 @@ void watsd__files_free(struct watsd_files *t)
 			free(e);
 		}
 	free(t->b);
+	free(t->held);
 	free(t);
 }
 

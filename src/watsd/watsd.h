@@ -143,7 +143,9 @@ typedef struct watsd_health_state {
 } watsd_health_state;
 
 struct watsd {
-	watsd_config *cfg;
+	/* The running config. Replaced whole by watsd_reload (an atomic pointer); a thread that
+	 * uses it for longer than one read holds it with watsd_cfg_acquire/watsd_cfg_release. */
+	watsd_config *_Atomic cfg;
 	wats_client *client;
 	wats_queue *queue;
 	wats_converters *converters;
@@ -201,6 +203,19 @@ struct json_object *watsd_status_json(watsd *d);
  * instance, workers, http, log file) are listed, comma separated, in restart (may be
  * NULL). Returns 0, or -1 with err when the new file is invalid (the running config stays). */
 int watsd_reload(watsd *d, char *err, size_t errlen, char *restart, size_t restart_size);
+/* The current config, held until watsd_cfg_release (a reload frees a replaced config only
+ * when nothing holds it, and not before 10 s: short reads of d->cfg stay safe). */
+watsd_config *watsd_cfg_acquire(watsd *d);
+void watsd_cfg_release(watsd *d, watsd_config *cfg);
+/* At exit: free every config (no thread runs). */
+void watsd_cfg_free_all(watsd *d);
+/* Client and queue options from a config (start-up and reload). The strings point into cfg. */
+void watsd_client_options(wats_client_options *co, const watsd_config *cfg);
+void watsd_queue_options(wats_queue_options *qo, const watsd_config *cfg);
+/* The watch folder a file found in it belongs to (enabled ones only), or NULL. */
+const watsd_watch *watsd_watch_of(const watsd_config *cfg, const char *file);
+/* log.c: a new level for later lines (watsd's and the library's). */
+void watsd_log_set_level(wats_log_level level);
 
 /* http.c: the HTTP endpoints (health, status, metrics, a few authenticated actions). */
 int watsd_http_start(watsd *d);

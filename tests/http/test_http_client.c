@@ -523,6 +523,94 @@ static void test_threads(void **state)
 	wats_client_free(c);
 }
 
+/* wats_client_reconfigure: later calls go to the new server with the new token; a bad URL
+ * changes nothing; threads calling all the time while the target changes (TSan). */
+typedef struct rc_worker {
+	wats_client *c;
+	int ok;
+	volatile int *stop;
+} rc_worker;
+
+static void *rc_work(void *arg)
+{
+	rc_worker *w = arg;
+	while (!*w->stop)
+		if (get(w->c, "/api/App/Version", 0, 0) == 0)
+			w->ok++;
+	return NULL;
+}
+
+static void test_reconfigure(void **state)
+{
+	(void)state;
+	ms_server *two = ms_start();
+	wats_client *c = client(0, 1);
+	assert_int_equal(get(c, "/a", 0, 0), 0);
+	assert_int_equal(ms_requests(srv), 1);
+	const char *old_url = wats_client_base_url(c);
+	wats_client_options o = WATS_CLIENT_OPTIONS_INIT;
+	o.base_url = ms_url(two);
+	o.token = "bmV3OnRva2Vu";
+	o.station_name = "st-two";
+	o.location = "Line 2";
+	o.station_file = "/nonexistent";
+	assert_int_equal(wats_client_reconfigure(c, &o), 0);
+	assert_string_equal(old_url, ms_url(srv)); /* still valid after a reconfigure */
+	assert_string_equal(wats_client_base_url(c), ms_url(two));
+	assert_string_equal(wats_client_station(c)->name, "ST-TWO");
+	assert_string_equal(wats_client_station(c)->location, "Line 2");
+	assert_int_equal(get(c, "/b", 0, 0), 0);
+	assert_int_equal(ms_requests(srv), 1);
+	assert_int_equal(ms_requests(two), 1);
+	char head[4096];
+	ms_request_head(two, 0, head, sizeof(head));
+	assert_non_null(strstr(head, "GET /b HTTP/1.1\r\n"));
+	assert_non_null(strstr(head, "Authorization: Basic bmV3OnRva2Vu\r\n"));
+	/* Without a token: no Authorization header any more. */
+	o.token = NULL;
+	assert_int_equal(wats_client_reconfigure(c, &o), 0);
+	assert_int_equal(get(c, "/c", 0, 0), 0);
+	ms_request_head(two, 1, head, sizeof(head));
+	assert_null(strstr(head, "Authorization:"));
+	/* Refused: nothing changes. */
+	o.base_url = "ftp://nowhere";
+	assert_int_not_equal(wats_client_reconfigure(c, &o), 0);
+	o.base_url = ms_url(srv);
+	o.token = "bad\ntoken";
+	assert_int_not_equal(wats_client_reconfigure(c, &o), 0);
+	assert_string_equal(wats_client_base_url(c), ms_url(two));
+	/* Threads keep calling while the server changes back and forth: every call succeeds, on
+	 * one server or the other. */
+	o.token = "dXNlcjpwYXNz";
+	enum { N = 4 };
+	volatile int stop = 0;
+	pthread_t t[N];
+	rc_worker w[N];
+	ms_reset_counts(srv);
+	ms_reset_counts(two);
+	for (int i = 0; i < N; i++) {
+		w[i] = (rc_worker){ c, 0, &stop };
+		assert_int_equal(pthread_create(&t[i], NULL, rc_work, &w[i]), 0);
+	}
+	for (int k = 0; k < 20; k++) {
+		o.base_url = k % 2 ? ms_url(two) : ms_url(srv);
+		assert_int_equal(wats_client_reconfigure(c, &o), 0);
+		struct timespec ts = { 0, 5 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	int ok = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		ok += w[i].ok;
+	}
+	assert_true(ok > 0);
+	assert_int_equal(ms_requests(srv) + ms_requests(two), ok);
+	assert_true(ms_requests(srv) > 0 && ms_requests(two) > 0);
+	wats_client_free(c);
+	ms_stop(two);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_error_mapping),     cmocka_unit_test(test_transport_and_timeout),
 		cmocka_unit_test(test_breaker_live),      cmocka_unit_test(test_cache_live),
 		cmocka_unit_test(test_logging),           cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_reconfigure),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,6 +23,16 @@ void wats__breaker_init(wats__breaker *b, unsigned int failures, uint64_t open_m
 	b->enabled = enabled;
 }
 
+void wats__breaker_set_limits(wats__breaker *b, unsigned int failures, uint64_t open_ms,
+			      unsigned int successes)
+{
+	pthread_mutex_lock(&b->lock);
+	b->failure_threshold = failures ? failures : 5;
+	b->success_threshold = successes ? successes : 2;
+	b->open_ms = open_ms;
+	pthread_mutex_unlock(&b->lock);
+}
+
 void wats__breaker_dispose(wats__breaker *b)
 {
 	pthread_mutex_destroy(&b->lock);

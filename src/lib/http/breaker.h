@@ -29,6 +29,9 @@ typedef enum { WATS__OUTCOME_SUCCESS, WATS__OUTCOME_FAILURE, WATS__OUTCOME_CANCE
 
 void wats__breaker_init(wats__breaker *b, unsigned int failures, uint64_t open_ms,
 			unsigned int successes, int enabled);
+/* New thresholds for later calls (wats_client_reconfigure); the state is kept. */
+void wats__breaker_set_limits(wats__breaker *b, unsigned int failures, uint64_t open_ms,
+			      unsigned int successes);
 void wats__breaker_dispose(wats__breaker *b);
 
 /*

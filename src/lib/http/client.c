@@ -42,6 +42,82 @@ static int dup_opt(char **dst, const char *src)
 	return 0;
 }
 
+static void conn_free(wats__conn *k);
+
+static void target_free(wats__target *t)
+{
+	while (t) {
+		wats__target *older = t->older;
+		wats__station_dispose(&t->station);
+		free(t->base_url);
+		free(t->referer);
+		free(t->auth_header);
+		free(t->ca_file);
+		free(t->proxy);
+		free(t->no_proxy);
+		free(t->proxy_username);
+		free(t->proxy_password);
+		free(t);
+		t = older;
+	}
+}
+
+/* Build a target from the options (the part wats_client_reconfigure may change). */
+static int target_new(wats__target **out, const wats_client_options *o)
+{
+	*out = NULL;
+	wats__target *t = calloc(1, sizeof(*t));
+	if (!t)
+		return wats__error_oom();
+	t->request_timeout_ms = o->request_timeout_ms > 0 ? o->request_timeout_ms : 30000;
+	t->total_timeout_ms = o->total_timeout_ms > 0 ? o->total_timeout_ms : 120000;
+	int rc = wats__url_normalize(&t->base_url, &t->referer, o->base_url);
+	if (rc)
+		goto fail;
+	/* Keep "Referer: " in front so the header is built once. */
+	char *ref = malloc(strlen(t->referer) + 10);
+	if (!ref) {
+		rc = wats__error_oom();
+		goto fail;
+	}
+	strcpy(ref, "Referer: ");
+	strcat(ref, t->referer);
+	free(t->referer);
+	t->referer = ref;
+	if (o->token && *o->token) {
+		if (strpbrk(o->token, "\r\n")) {
+			rc = wats__error(WATS_EINVAL, WATS_ERRCLASS_CONFIG,
+					 "the token contains a line break; give the base64 text only");
+			goto fail;
+		}
+		t->auth_header = malloc(strlen(o->token) + 22);
+		if (!t->auth_header) {
+			rc = wats__error_oom();
+			goto fail;
+		}
+		strcpy(t->auth_header, "Authorization: Basic ");
+		strcat(t->auth_header, o->token);
+	}
+	if ((rc = dup_opt(&t->ca_file, o->ca_file)) || (rc = dup_opt(&t->proxy, o->proxy)) ||
+	    (rc = dup_opt(&t->no_proxy, o->no_proxy)) ||
+	    (rc = dup_opt(&t->proxy_username, o->proxy_username)) ||
+	    (rc = dup_opt(&t->proxy_password, o->proxy_password)))
+		goto fail;
+	rc = wats__station_resolve(&t->station, o->station_name, o->location, o->purpose,
+				   o->station_file);
+	if (rc)
+		goto fail;
+	t->pub_station.name = t->station.name;
+	t->pub_station.location = t->station.location;
+	t->pub_station.purpose = t->station.purpose;
+	t->pub_station.source = t->station.source;
+	*out = t;
+	return 0;
+fail:
+	target_free(t);
+	return rc;
+}
+
 int wats_client_new(wats_client **out, const wats_client_options *o)
 {
 	if (!out)
@@ -59,11 +135,10 @@ int wats_client_new(wats_client **out, const wats_client_options *o)
 	if (!c)
 		return wats__error_oom();
 	pthread_mutex_init(&c->pool_lock, NULL);
+	pthread_mutex_init(&c->target_lock, NULL);
 	c->clock = wats__clock_real;
 	c->flags = o->flags;
 	c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
-	c->request_timeout_ms = o->request_timeout_ms > 0 ? o->request_timeout_ms : 30000;
-	c->total_timeout_ms = o->total_timeout_ms > 0 ? o->total_timeout_ms : 120000;
 	c->retry.attempts = (o->flags & WATS_CLIENT_NO_RETRY) ? 1
 			    : o->retry_attempts ? o->retry_attempts : 3;
 	c->retry.base_ms = o->retry_base_ms ? o->retry_base_ms : 500;
@@ -76,50 +151,54 @@ int wats_client_new(wats_client **out, const wats_client_options *o)
 	c->log.payload = o->log_payload;
 	c->log.level = o->log_level ? o->log_level : WATS_LOG_INFO;
 
-	int rc = wats__url_normalize(&c->base_url, &c->referer, o->base_url);
-	if (rc)
-		goto fail;
-	/* Keep "Referer: " in front so the header is built once. */
-	char *ref = malloc(strlen(c->referer) + 10);
-	if (!ref) {
+	wats__target *t = NULL;
+	int rc = target_new(&t, o);
+	if (!rc && !(c->user_agent = strdup(o->user_agent ? o->user_agent : "libwats/" WATS_VERSION)))
 		rc = wats__error_oom();
-		goto fail;
+	if (rc) {
+		target_free(t);
+		wats_client_free(c);
+		return rc;
 	}
-	strcpy(ref, "Referer: ");
-	strcat(ref, c->referer);
-	free(c->referer);
-	c->referer = ref;
-	if (o->token && *o->token) {
-		if (strpbrk(o->token, "\r\n")) {
-			rc = wats__error(WATS_EINVAL, WATS_ERRCLASS_CONFIG,
-					 "the token contains a line break; give the base64 text only");
-			goto fail;
-		}
-		c->auth_header = malloc(strlen(o->token) + 22);
-		if (!c->auth_header) {
-			rc = wats__error_oom();
-			goto fail;
-		}
-		strcpy(c->auth_header, "Authorization: Basic ");
-		strcat(c->auth_header, o->token);
-	}
-	if ((rc = dup_opt(&c->ca_file, o->ca_file)) || (rc = dup_opt(&c->proxy, o->proxy)) ||
-	    (rc = dup_opt(&c->no_proxy, o->no_proxy)) ||
-	    (rc = dup_opt(&c->user_agent, o->user_agent ? o->user_agent : "libwats/" WATS_VERSION)))
-		goto fail;
-	rc = wats__station_resolve(&c->station, o->station_name, o->location, o->purpose,
-				   o->station_file);
-	if (rc)
-		goto fail;
-	c->pub_station.name = c->station.name;
-	c->pub_station.location = c->station.location;
-	c->pub_station.purpose = c->station.purpose;
-	c->pub_station.source = c->station.source;
+	atomic_store(&c->target, t);
 	*out = c;
 	return 0;
-fail:
-	wats_client_free(c);
-	return rc;
+}
+
+int wats_client_reconfigure(wats_client *c, const wats_client_options *o)
+{
+	if (!c || !o || o->version != WATS_CLIENT_OPTIONS_VERSION)
+		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID,
+				   "wats_client_reconfigure: need a client and options of a known version");
+	wats__target *t = NULL;
+	int rc = target_new(&t, o);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&c->target_lock);
+	wats__target *cur = atomic_load(&c->target);
+	t->older = cur;
+	t->gen = cur->gen + 1;
+	int same_server = !strcmp(cur->base_url, t->base_url);
+	atomic_store(&c->target, t);
+	pthread_mutex_unlock(&c->target_lock);
+	wats__breaker_set_limits(&c->breaker, o->breaker_failures,
+				 o->breaker_open_ms ? o->breaker_open_ms : 30000, o->breaker_successes);
+	if (!same_server) {
+		/* Another server: what the old one answered and how it failed says nothing about it. */
+		wats__cache_invalidate(&c->cache, WATS_CACHE_ALL);
+		wats__breaker_reset(&c->breaker);
+	}
+	/* Idle handles of the old target are closed now; busy ones when they come back. */
+	pthread_mutex_lock(&c->pool_lock);
+	wats__conn *idle = c->pool;
+	c->pool = NULL;
+	pthread_mutex_unlock(&c->pool_lock);
+	while (idle) {
+		wats__conn *k = idle;
+		idle = k->next;
+		conn_free(k);
+	}
+	return 0;
 }
 
 void wats_client_free(wats_client *c)
@@ -129,32 +208,25 @@ void wats_client_free(wats_client *c)
 	while (c->pool) {
 		wats__conn *k = c->pool;
 		c->pool = k->next;
-		curl_easy_cleanup(k->easy);
-		wats__buf_dispose(&k->body);
-		free(k);
+		conn_free(k);
 	}
 	pthread_mutex_destroy(&c->pool_lock);
+	pthread_mutex_destroy(&c->target_lock);
 	wats__breaker_dispose(&c->breaker);
 	wats__cache_dispose(&c->cache);
-	wats__station_dispose(&c->station);
-	free(c->base_url);
-	free(c->referer);
-	free(c->auth_header);
+	target_free(atomic_load(&c->target));
 	free(c->user_agent);
-	free(c->ca_file);
-	free(c->proxy);
-	free(c->no_proxy);
 	free(c);
 }
 
 const char *wats_client_base_url(const wats_client *c)
 {
-	return c ? c->base_url : NULL;
+	return c ? wats__client_target(c)->base_url : NULL;
 }
 
 const wats_station *wats_client_station(const wats_client *c)
 {
-	return c ? &c->pub_station : NULL;
+	return c ? &wats__client_target(c)->pub_station : NULL;
 }
 
 void wats__client_set_clock(wats_client *c, const wats__clock *clock)
@@ -202,7 +274,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 	return len;
 }
 
-static int conn_new(wats__conn **out, wats_client *c)
+static int conn_new(wats__conn **out, wats_client *c, const wats__target *t)
 {
 	wats__conn *k = calloc(1, sizeof(*k));
 	if (!k || !(k->easy = curl_easy_init())) {
@@ -211,6 +283,7 @@ static int conn_new(wats__conn **out, wats_client *c)
 	}
 	CURL *e = k->easy;
 	k->body_limit = BODY_LIMIT;
+	k->gen = t->gen;
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L); /* signals and threads do not mix */
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, k->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -237,34 +310,53 @@ static int conn_new(wats__conn **out, wats_client *c)
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (c->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-	if (c->proxy)
-		curl_easy_setopt(e, CURLOPT_PROXY, c->proxy);
-	if (c->no_proxy)
-		curl_easy_setopt(e, CURLOPT_NOPROXY, c->no_proxy);
+	if (t->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+	if (t->proxy)
+		curl_easy_setopt(e, CURLOPT_PROXY, t->proxy);
+	if (t->no_proxy)
+		curl_easy_setopt(e, CURLOPT_NOPROXY, t->no_proxy);
+	if (t->proxy_username)
+		curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, t->proxy_username);
+	if (t->proxy_password)
+		curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, t->proxy_password);
 	atomic_fetch_add(&c->n_handles, 1);
 	*out = k;
 	return 0;
 }
 
-int wats__conn_get(wats__conn **out, wats_client *c)
+static void conn_free(wats__conn *k)
 {
-	pthread_mutex_lock(&c->pool_lock);
-	wats__conn *k = c->pool;
-	if (k)
-		c->pool = k->next;
-	pthread_mutex_unlock(&c->pool_lock);
-	if (k) {
-		*out = k;
-		return 0;
+	curl_easy_cleanup(k->easy);
+	wats__buf_dispose(&k->body);
+	free(k);
+}
+
+int wats__conn_get(wats__conn **out, wats_client *c, const wats__target *t)
+{
+	for (;;) {
+		pthread_mutex_lock(&c->pool_lock);
+		wats__conn *k = c->pool;
+		if (k)
+			c->pool = k->next;
+		pthread_mutex_unlock(&c->pool_lock);
+		if (!k)
+			return conn_new(out, c, t);
+		if (k->gen == t->gen) {
+			*out = k;
+			return 0;
+		}
+		conn_free(k); /* configured for another target */
 	}
-	return conn_new(out, c);
 }
 
 void wats__conn_put(wats_client *c, wats__conn *k)
 {
 	/* Keep a small body buffer around for the next call; drop big ones. */
+	if (k->gen != wats__client_target(c)->gen) { /* reconfigured meanwhile */
+		conn_free(k);
+		return;
+	}
 	if (k->body.cap > 1024 * 1024)
 		wats__buf_dispose(&k->body);
 	k->body.len = 0;

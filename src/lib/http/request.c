@@ -132,14 +132,14 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *h, int *o
 	return n ? n : l;
 }
 
-static int build_headers(struct curl_slist **out, wats_client *c, const wats_request *r,
+static int build_headers(struct curl_slist **out, const wats__target *t, const wats_request *r,
 			 const char *cid)
 {
 	int oom = 0;
 	char tmp[384];
 	struct curl_slist *l = NULL;
-	if (c->auth_header)
-		l = add_header(l, c->auth_header, &oom);
+	if (t->auth_header)
+		l = add_header(l, t->auth_header, &oom);
 	snprintf(tmp, sizeof(tmp), "Accept: %s", r->accept ? r->accept : "application/json");
 	l = add_header(l, tmp, &oom);
 	if (r->body) {
@@ -152,7 +152,7 @@ static int build_headers(struct curl_slist **out, wats_client *c, const wats_req
 	snprintf(tmp, sizeof(tmp), "X-Correlation-ID: %s", cid);
 	l = add_header(l, tmp, &oom);
 	if (r->flags & WATS_REQ_INTERNAL)
-		l = add_header(l, c->referer, &oom);
+		l = add_header(l, t->referer, &oom);
 	if (oom) {
 		curl_slist_free_all(l);
 		return wats__error_oom();
@@ -185,8 +185,9 @@ static void log_attempt(wats_client *c, const wats_request *r, const char *cid, 
 }
 
 /* The attempt loop. Returns 0 when an answer (any status) or a final transport error is in o. */
-static int perform(wats_client *c, wats__conn *k, const wats_request *r, const char *url,
-		   struct curl_slist *hdrs, const char *cid, uint64_t deadline, outcome *o)
+static int perform(wats_client *c, const wats__target *t, wats__conn *k, const wats_request *r,
+		   const char *url, struct curl_slist *hdrs, const char *cid, uint64_t deadline,
+		   outcome *o)
 {
 	CURL *e = k->easy;
 	int may_retry = !(r->flags & WATS_REQ_NO_RETRY) &&
@@ -201,7 +202,7 @@ static int perform(wats_client *c, wats__conn *k, const wats_request *r, const c
 			o->status = 0;
 			return 0;
 		}
-		long tmo = c->request_timeout_ms;
+		long tmo = t->request_timeout_ms;
 		if ((uint64_t)tmo > deadline - now)
 			tmo = (long)(deadline - now);
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
@@ -246,12 +247,12 @@ static int perform(wats_client *c, wats__conn *k, const wats_request *r, const c
 	}
 }
 
-static int raise_transport(wats_client *c, const wats_request *r, const outcome *o,
+static int raise_transport(const wats__target *t, const wats_request *r, const outcome *o,
 			   const char *errbuf)
 {
 	int code = o->cc == CURLE_OPERATION_TIMEDOUT ? WATS_ETIMEOUT : WATS_ETRANSPORT;
 	return wats__error(code, WATS_ERRCLASS_HTTP, "%s %s%s: %s after %u attempt%s", r->method,
-			   c->base_url, r->path, errbuf[0] ? errbuf : curl_easy_strerror(o->cc),
+			   t->base_url, r->path, errbuf[0] ? errbuf : curl_easy_strerror(o->cc),
 			   o->attempts, o->attempts == 1 ? "" : "s");
 }
 
@@ -288,16 +289,18 @@ int wats_client_request(wats_response **out, wats_client *c, const wats_request 
 				   "wats_client_request: need out, client, and a request with a method "
 				   "and a path starting with '/'");
 	atomic_fetch_add(&c->n_requests, 1);
+	/* The server, credentials and proxy of this whole call (wats_client_reconfigure). */
+	const wats__target *t = wats__client_target(c);
 
 	wats_buf url = WATS_BUF_INIT;
-	int rc = wats__buf_puts(&url, c->base_url);
+	int rc = wats__buf_puts(&url, t->base_url);
 	rc = rc ? rc : wats__buf_puts(&url, r->path);
 	rc = rc ? rc : wats__url_query(&url, r->query);
 	if (rc) {
 		wats__buf_dispose(&url);
 		return rc;
 	}
-	const char *key = url.ptr + strlen(c->base_url);
+	const char *key = url.ptr + strlen(t->base_url);
 	int cacheable = r->cache_tags && !(c->flags & WATS_CLIENT_NO_CACHE) && !strcmp(r->method, "GET");
 	if (cacheable && !(r->flags & WATS_REQ_NO_CACHE)) {
 		uint64_t now = c->clock.now_ms(c->clock.payload);
@@ -319,18 +322,18 @@ int wats_client_request(wats_response **out, wats_client *c, const wats_request 
 		if (wait_ms)
 			return wats__error(WATS_EBREAKER, WATS_ERRCLASS_HTTP,
 					   "%s %s: not sent, circuit breaker for %s is open after repeated "
-					   "failures; next probe in %.1f s", r->method, r->path, c->base_url,
+					   "failures; next probe in %.1f s", r->method, r->path, t->base_url,
 					   (double)wait_ms / 1000.0);
 		return wats__error(WATS_EBREAKER, WATS_ERRCLASS_HTTP,
 				   "%s %s: not sent, circuit breaker for %s is half-open and its probe "
-				   "request is in flight", r->method, r->path, c->base_url);
+				   "request is in flight", r->method, r->path, t->base_url);
 	}
 
 	char cid[64];
 	make_cid(cid, sizeof(cid), c, r->correlation_id);
 	struct curl_slist *hdrs = NULL;
 	wats__conn *k = NULL;
-	if ((rc = build_headers(&hdrs, c, r, cid)) || (rc = wats__conn_get(&k, c))) {
+	if ((rc = build_headers(&hdrs, t, r, cid)) || (rc = wats__conn_get(&k, c, t))) {
 		wats__breaker_record(&c->breaker, c->clock.now_ms(c->clock.payload), probe,
 				     WATS__OUTCOME_CANCEL);
 		curl_slist_free_all(hdrs);
@@ -340,9 +343,9 @@ int wats_client_request(wats_response **out, wats_client *c, const wats_request 
 	}
 
 	uint64_t start = c->clock.now_ms(c->clock.payload);
-	long total = r->timeout_ms > 0 ? r->timeout_ms : c->total_timeout_ms;
+	long total = r->timeout_ms > 0 ? r->timeout_ms : t->total_timeout_ms;
 	outcome o = { 0, CURLE_OK, 0, -1, 0 };
-	perform(c, k, r, url.ptr, hdrs, cid, start + (uint64_t)total, &o);
+	perform(c, t, k, r, url.ptr, hdrs, cid, start + (uint64_t)total, &o);
 	uint64_t end = c->clock.now_ms(c->clock.payload);
 	curl_slist_free_all(hdrs);
 
@@ -352,7 +355,7 @@ int wats_client_request(wats_response **out, wats_client *c, const wats_request 
 		failed ? WATS__OUTCOME_FAILURE : WATS__OUTCOME_SUCCESS);
 	if (after != before)
 		wats__log(&c->log, after == WATS_BREAKER_CLOSED ? WATS_LOG_INFO : WATS_LOG_WARNING,
-			  LOGGER, cid, NULL, 0, "circuit breaker for %s is now %s", c->base_url,
+			  LOGGER, cid, NULL, 0, "circuit breaker for %s is now %s", t->base_url,
 			  wats_breaker_state_name(after));
 
 	/* A write may have changed what we cached even when it failed: drop it either way. */
@@ -361,7 +364,7 @@ int wats_client_request(wats_response **out, wats_client *c, const wats_request 
 				       : r->invalidate_tags ? r->invalidate_tags : WATS_CACHE_ALL);
 
 	if (o.cc != CURLE_OK) {
-		rc = raise_transport(c, r, &o, k->errbuf);
+		rc = raise_transport(t, r, &o, k->errbuf);
 		wats__conn_put(c, k);
 		wats__buf_dispose(&url);
 		atomic_fetch_add(&c->n_failures, 1);

@@ -257,7 +257,12 @@ int wats_queue_mark_error(wats_queue_state *state_out, wats_queue *q, const wats
 		*state_out = 0;
 	if (!q || !it)
 		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID, "queue mark: need a queue and an item");
-	if (it->attempts >= q->opt.max_attempts) {
+	/* The limits may change (wats_queue_set_limits): read them under the lock. */
+	pthread_mutex_lock(&q->lock);
+	unsigned int max_attempts = q->opt.max_attempts;
+	uint64_t base_ms = q->opt.backoff_base_ms, ceiling = q->opt.backoff_max_ms;
+	pthread_mutex_unlock(&q->lock);
+	if (it->attempts >= max_attempts) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "gave up after %u attempts: %s", it->attempts,
 			 message ? message : "");
@@ -268,9 +273,8 @@ int wats_queue_mark_error(wats_queue_state *state_out, wats_queue *q, const wats
 	}
 	/* Full jitter: uniform in [0, min(cap, base * 2^(attempts-1))]. */
 	unsigned int n = it->attempts ? it->attempts - 1 : 0;
-	uint64_t ceiling = q->opt.backoff_max_ms;
 	if (n < 32) {
-		uint64_t e = (uint64_t)q->opt.backoff_base_ms << n;
+		uint64_t e = base_ms << n;
 		if (e < ceiling)
 			ceiling = e;
 	}

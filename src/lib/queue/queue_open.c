@@ -29,6 +29,24 @@ const wats_queue_options *wats__queue_options(const wats_queue *q)
 	return &q->opt;
 }
 
+int wats_queue_set_limits(wats_queue *q, const wats_queue_options *o)
+{
+	if (!q || !o || o->version != WATS_QUEUE_OPTIONS_VERSION)
+		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID,
+				   "wats_queue_set_limits: need a queue and options of a known version");
+	/* Under q->lock: enqueue checks the limits and mark_error reads the backoff under it. */
+	pthread_mutex_lock(&q->lock);
+	q->opt.max_items = o->max_items;
+	q->opt.max_bytes = o->max_bytes;
+	q->opt.max_attempts = o->max_attempts ? o->max_attempts : 10;
+	q->opt.backoff_base_ms = o->backoff_base_ms ? o->backoff_base_ms : 2000;
+	q->opt.backoff_max_ms = o->backoff_max_ms ? o->backoff_max_ms : 300000;
+	if (q->opt.backoff_max_ms < q->opt.backoff_base_ms)
+		q->opt.backoff_max_ms = q->opt.backoff_base_ms;
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
 static int check_schema(wats_queue *q)
 {
 	sqlite3_stmt *s = NULL;
