@@ -23,8 +23,8 @@ foreach(_rel IN LISTS _files)
   string(REGEX MATCH "[^.]*$" _ext "${_name}")
   string(TOLOWER "${_ext}" _ext)
   list(FIND _types "${_ext}" _i)
-  # Only known kinds (an editor's backup or a README is not served); never dot files.
-  if(_i LESS 0 OR _name MATCHES "^\\.")
+  # Only known kinds (an editor backup or a README is not served); no dot file or folder.
+  if(_i LESS 0 OR _rel MATCHES "(^|/)\\.")
     continue()
   endif()
   math(EXPR _i "${_i} + 1")
