@@ -373,14 +373,43 @@ static int scan_escaped(scan *c, const unsigned char *text, const char **out, si
 	return 1;
 }
 
+/* Bit 7 set in each byte of x that str_stop flags (exact for the lowest such byte, which is
+ * all we use: the borrows of the subtractions only spill into the bytes above a match). */
+static inline uint64_t stop_bytes(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
+}
+
+/* The first byte at or after s that ends a plain run of string text. */
+static inline const unsigned char *plain_run(const unsigned char *s, const unsigned char *end)
+{
+	while (end - s >= 8) {
+		uint64_t x;
+		memcpy(&x, s, 8);
+		uint64_t m = stop_bytes(x);
+		if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return s + (__builtin_ctzll(m) >> 3);
+#else
+			break;
+#endif
+		}
+		s += 8;
+	}
+	while (s < end && !str_stop[*s])
+		s++;
+	return s;
+}
+
 /* A string at c->s (the opening quote): its text, pointing into the input when it has no
  * escapes (as yajl does). 0 = give up. */
-static int scan_string(scan *c, const char **out, size_t *len)
+static inline int scan_string(scan *c, const char **out, size_t *len)
 {
 	const unsigned char *text = ++c->s, *s = text, *end = c->end;
 	for (;;) {
-		while (s < end && !str_stop[*s])
-			s++;
+		s = plain_run(s, end);
 		if (s >= end)
 			return 0;
 		if (*s == '"')
