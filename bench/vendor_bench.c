@@ -5,7 +5,9 @@
  * The small fixtures measure per-file and per-report cost more than parsing, so for the formats
  * that log many boards or rows per file a larger input is also generated here from the
  * fixture's own structure (vendor_gen.c) and measured on the line after it ("gen").
- * Usage: vendor_bench FIXTURES_DIR [seconds per file, default 1] [converter: only its files]
+ * Usage: vendor_bench FIXTURES_DIR [seconds per file, default 1] [converter, or a part of a file
+ * name: only those files; "all"] [fixture|gen: only those lines]. With seconds 0 each input is converted once, for
+ * instruction counts (valgrind --tool=callgrind).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -91,7 +93,7 @@ static long folder_bytes(const char *summary)
 }
 
 /* Convert buf (or the file at path) for about secs; one table line. */
-static int run(wats_converters *reg, const char *conv, const char *label, const char *path, const char *buf,
+static int bench_run(wats_converters *reg, const char *conv, const char *label, const char *path, const char *buf,
 	       size_t n, long total, const char *const *params, double secs)
 {
 	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
@@ -146,8 +148,10 @@ int main(int argc, char **argv)
 	printf("%-10s %-44s %9s %9s %10s\n", "converter", "file", "KB", "MB/s", "reports/s");
 	int rc = 0;
 	for (size_t i = 0; !rc && i < sizeof(files) / sizeof(files[0]); i++) {
-		if (argc > 3 && strcmp(argv[3], files[i].conv))
+		if (argc > 3 && strcmp(argv[3], "all") && strcmp(argv[3], files[i].conv) &&
+		    !strstr(files[i].file, argv[3]))
 			continue;
+		const char *only = argc > 4 ? argv[4] : "";
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", argv[1], files[i].file);
 		size_t n;
@@ -158,8 +162,13 @@ int main(int argc, char **argv)
 		}
 		int by_path = !strcmp(files[i].conv, "klippel");
 		const char *base = strrchr(files[i].file, '/') + 1;
-		rc = run(reg, files[i].conv, base, by_path ? path : NULL, buf, n,
-			 (long)n + (by_path ? folder_bytes(path) : 0), files[i].params, secs);
+		if (strcmp(only, "gen"))
+			rc = bench_run(reg, files[i].conv, base, by_path ? path : NULL, buf, n,
+				 (long)n + (by_path ? folder_bytes(path) : 0), files[i].params, secs);
+		if (!strcmp(only, "fixture")) {
+			free(buf);
+			continue;
+		}
 		char label[128];
 		snprintf(label, sizeof(label), "gen: %.38s", base);
 		if (!rc && files[i].gen.start) {
@@ -169,14 +178,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s: no body to repeat\n", files[i].file);
 				rc = -1;
 			} else {
-				rc = run(reg, files[i].conv, label, NULL, g, gl, (long)gl, files[i].params, secs);
+				rc = bench_run(reg, files[i].conv, label, NULL, g, gl, (long)gl, files[i].params, secs);
 			}
 			free(g);
 		} else if (!rc && by_path) {
 			/* 16 times the rows of every curve: about 3 000 to 10 000 points a curve */
 			char dir[] = "/tmp/vendor_bench.XXXXXX", sum[8192];
 			long total = mkdtemp(dir) ? vg_klippel(path, dir, 16, sum, sizeof(sum)) : -1;
-			rc = total < 0 ? -1 : run(reg, files[i].conv, label, sum, NULL, 0, total, files[i].params, secs);
+			rc = total < 0 ? -1 : bench_run(reg, files[i].conv, label, sum, NULL, 0, total, files[i].params, secs);
 			vg_klippel_remove(dir);
 		}
 		free(buf);

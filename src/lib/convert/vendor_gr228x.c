@@ -52,15 +52,21 @@ static int number(const char **p, const char **num, size_t *nlen)
 		s++;
 	}
 	*nlen = (size_t)(s - *num);
-	for (int i = 0; i < (int)(sizeof(prefixes) / sizeof(prefixes[0])); i++) {
-		size_t l = strlen(prefixes[i].txt);
-		if (!strncmp(s, prefixes[i].txt, l)) {
-			*p = s + l;
-			return i;
-		}
-	}
-	*p = s;
-	return -1;
+	/* the prefixes in table order: MEG before M, none ("") last */
+	int i = *s == 'M' ? (s[1] == 'E' && s[2] == 'G' ? 0 : 4)
+		: *s == 'P' ? 1 : *s == 'N' ? 2 : *s == 'U' ? 3 : *s == 'K' ? 5 : 6;
+	*p = s + strlen(prefixes[i].txt);
+	return i;
+}
+
+/* s[0..n) into buf (cut to size - 1), NUL-terminated: the one copy per field of every line,
+ * where snprintf's format parsing was a sixth of the conversion. */
+static char *cpy(char *buf, size_t size, const char *s, size_t n)
+{
+	n = n < size ? n : size - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 static const char *months[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN",
@@ -107,12 +113,12 @@ static int fail_up(gr *g, wats_step *s)
 static int limit_text(char *buf, size_t size, const char *t, size_t n, int pi, int mi)
 {
 	if (pi == mi) {
-		snprintf(buf, size, "%.*s", (int)n, t);
+		cpy(buf, size, t, n);
 		return 0;
 	}
 	char tmp[64];
 	double d;
-	snprintf(tmp, sizeof(tmp), "%.*s", (int)n, t);
+	cpy(tmp, sizeof(tmp), t, n);
 	if (wats__parse_double(tmp, &d) < 0)
 		return -1;
 	snprintf(buf, size, "%.17g", d * pow(10, prefixes[pi].exp - prefixes[mi].exp));
@@ -125,7 +131,7 @@ static int measure(gr *g, const char *line, long ln)
 	while (isalnum((unsigned char)*p) || *p == '_')
 		p++;
 	char ref[128];
-	snprintf(ref, sizeof(ref), "%.*s", (int)(p - line), line);
+	cpy(ref, sizeof(ref), line, (size_t)(p - line));
 	char verdict = *p++;
 	const char *val, *lo = NULL, *hi = NULL;
 	size_t vl, ll = 0, hl = 0;
@@ -143,7 +149,7 @@ static int measure(gr *g, const char *line, long ln)
 	size_t tl = 0;
 	while (isalnum((unsigned char)p[tl]) && tl < sizeof(type) - 1)
 		tl++;
-	snprintf(type, sizeof(type), "%.*s", (int)tl, p);
+	cpy(type, sizeof(type), p, tl);
 	p += tl;
 	while (*p == ' ' || *p == '=')
 		p++;
@@ -153,11 +159,16 @@ static int measure(gr *g, const char *line, long ln)
 					"measurement line '%s' not understood", line);
 	if (!vl && (!strcmp(type, "IS") || !strcmp(type, "VS")))
 		return 0; /* source set-up, not a test */
-	char name[160];
-	if (*type)
-		snprintf(name, sizeof(name), "%s(%s)", ref, type);
-	else
-		snprintf(name, sizeof(name), "%s", ref);
+	char name[160]; /* "ref(type)"; ref < 128, type < 16 */
+	size_t nl = strlen(ref);
+	memcpy(name, ref, nl + 1);
+	if (*type) {
+		name[nl++] = '(';
+		memcpy(name + nl, type, tl);
+		nl += tl;
+		name[nl++] = ')';
+		name[nl] = '\0';
+	}
 	int rc = ensure_group(g, ref);
 	if (rc < 0)
 		return rc;
@@ -166,8 +177,13 @@ static int measure(gr *g, const char *line, long ln)
 	wats_status st = failed ? WATS_STATUS_FAILED : verdict == '#' ? WATS_STATUS_DONE : WATS_STATUS_PASSED;
 	if (vl) {
 		char v[64], l[64], h[64], unit[32];
-		snprintf(v, sizeof(v), "%.*s", (int)vl, val);
-		snprintf(unit, sizeof(unit), "%s(%s)", prefixes[vi].sym, type);
+		cpy(v, sizeof(v), val, vl);
+		size_t sl = strlen(prefixes[vi].sym); /* "<prefix>(<type>)", < 3 + 2 + 16 */
+		memcpy(unit, prefixes[vi].sym, sl);
+		unit[sl] = '(';
+		memcpy(unit + sl + 1, type, tl);
+		unit[sl + 1 + tl] = ')';
+		unit[sl + 2 + tl] = '\0';
 		int hasl = ll && limit_text(l, sizeof(l), lo, ll, li, vi) == 0;
 		int hash = hl && limit_text(h, sizeof(h), hi, hl, hi_i, vi) == 0;
 		wats_compop op = hasl && hash ? WATS_COMP_GELE : hasl ? WATS_COMP_GE : hash ? WATS_COMP_LE

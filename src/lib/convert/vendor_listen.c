@@ -142,10 +142,10 @@ static int new_report(lctx *q, char **f, int nf, long line)
 	q->failed = 0;
 	q->start_line = line;
 	wats_report *r = q->r;
-	snprintf(q->sn, sizeof(q->sn), "%s", f[0]);
+	wats__vu_copy(q->sn, sizeof(q->sn), f[0]);
 	/* "S/N 13", "P/N #12345": WATS refuses '/' in both; '_' instead, the original kept. */
 	char id[256];
-	snprintf(id, sizeof(id), "%s", f[0]);
+	wats__vu_copy(id, sizeof(id), f[0]);
 	if (wats__vu_id_clean(id)) {
 		wats__cctx_warn(q->c, line, "sn", "serial number '%s' written as '%s'", f[0], id);
 		rc = wats_report_add_misc_info(NULL, r, "Serial #", f[0]);
@@ -153,7 +153,7 @@ static int new_report(lctx *q, char **f, int nf, long line)
 	if (!rc)
 		rc = wats_report_set_sn(r, id);
 	const char *v = field(f, nf, q->col[C_LOT]);
-	snprintf(id, sizeof(id), "%s", v);
+	wats__vu_copy(id, sizeof(id), v);
 	if (!rc && wats__vu_id_clean(id)) {
 		wats__cctx_warn(q->c, line, "pn", "part number '%s' written as '%s'", v, id);
 		rc = wats_report_add_misc_info(NULL, r, "Lot #", v);
@@ -201,7 +201,7 @@ static int header(lctx *q, char **f, int nf, long line)
 	/* A curve: its name after Lot #:, the axes ("x axis log"), the units after them. */
 	q->kind = 2;
 	int base = (q->col[C_LOT] >= 0 ? q->col[C_LOT] : q->col[C_TIME]) + 1;
-	snprintf(q->gname, sizeof(q->gname), "%s", field(f, nf, base));
+	wats__vu_copy(q->gname, sizeof(q->gname), field(f, nf, base));
 	int xlog = 0, ylog = 0, axes = -1;
 	for (int i = base; i < nf; i++) {
 		if (!strcasecmp(f[i], "x axis log"))
@@ -215,10 +215,10 @@ static int header(lctx *q, char **f, int nf, long line)
 						    : ylog ? WATS_CHART_LINE_LOG_Y : WATS_CHART_LINE;
 	/* units: the fields after the "z axis" column and an empty one */
 	int u = axes >= 0 ? axes + 4 : base + 10;
-	snprintf(q->xunit, sizeof(q->xunit), "%s", field(f, nf, u));
-	snprintf(q->yunit, sizeof(q->yunit), "%s", field(f, nf, u + 1));
+	wats__vu_copy(q->xunit, sizeof(q->xunit), field(f, nf, u));
+	wats__vu_copy(q->yunit, sizeof(q->yunit), field(f, nf, u + 1));
 	if (!*q->gname)
-		snprintf(q->gname, sizeof(q->gname), "Curve");
+		wats__vu_copy(q->gname, sizeof(q->gname), "Curve");
 	return 0;
 }
 
@@ -236,7 +236,7 @@ static int measure(lctx *q, char **f, int nf, long line)
 		st = WATS_STATUS_ERROR;
 	}
 	char lim[256];
-	snprintf(lim, sizeof(lim), "%s", field(f, nf, q->col[C_LIMITS]));
+	wats__vu_copy(lim, sizeof(lim), field(f, nf, q->col[C_LIMITS]));
 	char *slash = strchr(lim, '/');
 	wats_compop op = WATS_COMP_LOG;
 	if (slash) {
@@ -255,7 +255,9 @@ static int measure(lctx *q, char **f, int nf, long line)
 	const char *tol = field(f, nf, q->col[C_TOL]);
 	if (!rc && op == WATS_COMP_LOG && (*tol || *lim)) {
 		char t[600];
-		snprintf(t, sizeof(t), "%s%s%s", tol, *tol && *lim ? ": " : "", lim);
+		size_t n = wats__vu_copy(t, sizeof(t), tol);
+		n += wats__vu_copy(t + n, sizeof(t) - n, *tol && *lim ? ": " : "");
+		wats__vu_copy(t + n, sizeof(t) - n, lim);
 		rc = wats_step_set_report_text(s, t);
 	}
 	if (st == WATS_STATUS_FAILED)

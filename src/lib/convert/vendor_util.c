@@ -31,6 +31,21 @@ int wats__vu_split(char *s, char sep, char **f, int max)
 	return n;
 }
 
+size_t wats__vu_copy(char *dst, size_t size, const char *src)
+{
+	if (!size)
+		return 0;
+	size_t n = strnlen(src, size);
+	if (n == size) {
+		n = size - 1;
+		while (n && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--; /* not into the middle of a character */
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}
+
 int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix)
 {
 	if (len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)

@@ -52,6 +52,12 @@ int wats__vu_zip_read(const char **msg, unsigned char **out, size_t *outlen, con
 
 /** Split s in place at sep into at most max fields (the rest stays in the last); returns n. */
 int wats__vu_split(char *s, char sep, char **f, int max);
+/**
+ * src into dst (at most size - 1 bytes, cut at a UTF-8 character boundary), NUL-terminated;
+ * returns the bytes copied. For the per-row copies where snprintf("%s") cost more than the
+ * parsing.
+ */
+size_t wats__vu_copy(char *dst, size_t size, const char *src);
 /** Whether the first line of head starts with prefix (after a UTF-8 BOM). */
 int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix);
 
