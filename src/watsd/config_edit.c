@@ -167,7 +167,11 @@ static int write_temp(char *tmp, size_t size, const char *path, const char *text
 	char dir[PATH_MAX];
 	dir_of(dir, sizeof(dir), path);
 	const char *base = strrchr(path, '/');
-	snprintf(tmp, size, "%s/.%s.XXXXXX", dir, base ? base + 1 : path);
+	int len0 = snprintf(tmp, size, "%s/.%s.XXXXXX", dir, base ? base + 1 : path);
+	if (len0 < 0 || (size_t)len0 >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return -1;
