@@ -51,6 +51,13 @@ if [ -x "$build/src/watsd/watsd" ] && [ -x "$build/src/devserver/wats-devserver"
 	"$here/bench/watsd_bench.sh" "$build" "${WATS_BENCH_WATSD_N:-2000}"
 fi
 
+# ---- watsd web configurator backend (page, API, config save, convert a file) ----
+if [ -x "$build/src/watsd/watsd" ] && [ -x "$build/src/devserver/wats-devserver" ] && command -v curl >/dev/null; then
+	"$here/bench/web_bench.sh" "$build" "${WATS_BENCH_WEB_N:-50}"
+else
+	echo "bench: watsd web skipped (needs watsd, wats-devserver and curl)"
+fi
+
 # ---- vendor converters ----
 if [ -x "$build/bench/vendor_bench" ] && [ -d "$here/../shared/fixtures/vendor" ]; then
 	"$build/bench/vendor_bench" "$here/../shared/fixtures" "${WATS_BENCH_SECONDS:-2}"

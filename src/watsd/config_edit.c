@@ -161,8 +161,10 @@ static int apply_change(json_object *doc, const char *dir, const char *key, json
 	return set_path(doc, key, value, msg, len);
 }
 
-/* Write text to a new temporary file beside path (mode), fsynced. 0, or -1 with errno. */
-static int write_temp(char *tmp, size_t size, const char *path, const char *text, mode_t mode)
+/* Write text to a new temporary file beside path (mode), fsynced when it is to replace a file
+ * (a copy only loaded for validation needs no fsync). 0, or -1 with errno. */
+static int write_temp(char *tmp, size_t size, const char *path, const char *text, mode_t mode,
+		      int sync)
 {
 	char dir[PATH_MAX];
 	dir_of(dir, sizeof(dir), path);
@@ -177,7 +179,7 @@ static int write_temp(char *tmp, size_t size, const char *path, const char *text
 		return -1;
 	size_t len = strlen(text);
 	int bad = fchmod(fd, mode) != 0 || write(fd, text, len) != (ssize_t)len ||
-		  write(fd, "\n", 1) != 1 || fsync(fd) != 0;
+		  write(fd, "\n", 1) != 1 || (sync && fsync(fd) != 0);
 	int e = errno;
 	bad |= close(fd) != 0;
 	if (bad) {
@@ -227,7 +229,7 @@ static int validate(const char *path, json_object *doc, int priv, char *msg, siz
 	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 0777) : 0600;
 	char tmp[PATH_MAX];
 	int rc = write_temp(tmp, sizeof(tmp), path, json_object_to_json_string_ext(copy, JSON_OUT),
-			    priv ? 0600 : mode);
+			    priv ? 0600 : mode, 0);
 	json_object_put(copy);
 	if (rc) {
 		snprintf(msg, len, "config %s: cannot write a temporary file beside it: %s", path,
@@ -271,7 +273,7 @@ static void add_error(json_object *errors, const char *fallback, const char *msg
 static int write_secret(const char *file, const char *value, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
-	if (write_temp(tmp, sizeof(tmp), file, value, 0600) != 0 || rename(tmp, file) != 0) {
+	if (write_temp(tmp, sizeof(tmp), file, value, 0600, 1) != 0 || rename(tmp, file) != 0) {
 		int e = errno;
 		unlink(tmp);
 		snprintf(err, errlen, "cannot write the secret file %s: %s", file, strerror(e));
@@ -342,8 +344,9 @@ static int apply_real(const char *path, json_object *changes, json_object **erro
 		}
 		json_object_put(copy);
 	}
-	/* Then all together (rules across keys: backoff_max >= base, two watches on one path). */
-	if (json_object_object_length(errs) == 0) {
+	/* Then all together (rules across keys: backoff_max >= base, two watches on one path);
+	 * one change alone was just that. */
+	if (json_object_object_length(errs) == 0 && json_object_object_length(changes) > 1) {
 		json_object *copy = NULL;
 		int priv = 0;
 		if (json_object_deep_copy(root, &copy, NULL) != 0) {
@@ -402,7 +405,8 @@ static int apply_real(const char *path, json_object *changes, json_object **erro
 	struct stat st;
 	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 0777) : 0600;
 	char tmp[PATH_MAX];
-	if (write_temp(tmp, sizeof(tmp), path, json_object_to_json_string_ext(root, JSON_OUT), mode) ||
+	if (write_temp(tmp, sizeof(tmp), path, json_object_to_json_string_ext(root, JSON_OUT), mode,
+		       1) ||
 	    rename(tmp, path) != 0) {
 		int e = errno;
 		unlink(tmp);
