@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "convert/vendor_util.h"
 #include "testutil.h"
 #include "wats/convert.h"
 
@@ -1138,6 +1139,83 @@ static void expect_error(const char *conv, const char *text, const char *needle)
 		fail_msg("'%s' lacks '%s'", msg, needle);
 }
 
+/* ---- numbers as the source wrote them (vendor_util) --------------------------------------- */
+
+/* wats__vu_parse gives strtod's double, bit for bit, or refuses what strtod does not take whole. */
+static void parse_is_strtod(const char *t)
+{
+	double a, b;
+	char *end;
+	b = strtod(t, &end);
+	int ok = *t && !*end;
+	int rc = wats__vu_parse(t, strlen(t), &a);
+	if (rc != (ok ? 0 : -1))
+		fail_msg("'%s': rc %d, strtod %s", t, rc, ok ? "takes it" : "does not");
+	if (ok && memcmp(&a, &b, sizeof(a)) && !(isnan(a) && isnan(b)))
+		fail_msg("'%s': %.17g, strtod %.17g", t, a, b);
+}
+
+static void test_number_text(void **st)
+{
+	(void)st;
+	static const char *const edge[] = {
+		"0", "-0", "+0", "0.0", "1", "-1", "0.1", "0.3", "1e22", "1e23", "1e-22", "1e-23",
+		"123456789012345", "1234567890123456", "9007199254740993", "0.000000000000001",
+		"123456789012345e7", "1.7976931348623157e308", "4.9e-324", "1e400", "2.5E+03",
+		"18.750", "000123", "-.5", ".5", "5.", "inf", "-Infinity", "nan", "0x1p3", "",
+		"-", ".", "1e", "1e+", "1.2.3", "1,5", " 5", "5 ", "1e5x", "--1", NULL };
+	for (size_t i = 0; edge[i]; i++)
+		parse_is_strtod(edge[i]);
+	/* random decimals: 1 to 20 digits, a point anywhere, exponents around the fast path's edge */
+	srand(7);
+	for (int k = 0; k < 20000; k++) {
+		char t[64];
+		size_t n = 0;
+		if (rand() % 3 == 0)
+			t[n++] = '-';
+		int nd = 1 + rand() % 20, point = rand() % (nd + 1);
+		for (int d = 0; d < nd; d++) {
+			if (d == point && d)
+				t[n++] = '.';
+			t[n++] = (char)('0' + rand() % 10);
+		}
+		if (rand() % 2)
+			n += (size_t)snprintf(t + n, sizeof(t) - n, "e%d", rand() % 61 - 30);
+		t[n] = '\0';
+		parse_is_strtod(t);
+	}
+
+	/* series text: kept as written, a decimal comma made a point, other forms written as doubles */
+	wats__vu_text x = { 0 };
+	double v;
+	assert_int_equal(wats__vu_text_add(&x, "18.750", 6, 0, &v), 0);
+	assert_true(v == 18.75);
+	assert_int_equal(wats__vu_text_add(&x, "-87,32", 6, 1, &v), 0);
+	assert_true(v == -87.32);
+	assert_int_equal(wats__vu_text_add(&x, "1,5", 3, 0, NULL), -1); /* no comma unless asked */
+	assert_int_equal(wats__vu_text_add(&x, "+5", 2, 0, NULL), 0);
+	assert_int_equal(wats__vu_text_add(&x, ".5", 2, 0, NULL), 0);
+	assert_int_equal(wats__vu_text_add(&x, "2.5E+03", 7, 0, NULL), 0);
+	assert_int_equal(wats__vu_text_add(&x, "x", 1, 0, NULL), -1);
+	assert_int_equal(x.n, 5);
+	assert_string_equal(x.s, "18.750;-87.32;5.0;0.5;2.5E+03");
+	wats__vu_text_cut(&x, 2);
+	assert_string_equal(x.s, "18.750;-87.32");
+	wats__vu_text_cut(&x, 0);
+	assert_int_equal(x.n, 0);
+	assert_string_equal(x.s, "");
+	wats__vu_text_free(&x);
+
+	/* copies cut at a character boundary */
+	char b[5];
+	assert_int_equal(wats__vu_copy(b, 4, "ab\xC3\x86z"), 2); /* not half of the Æ */
+	assert_string_equal(b, "ab");
+	assert_int_equal(wats__vu_copy(b, 5, "ab\xC3\x86z"), 4);
+	assert_string_equal(b, "ab\xC3\x86");
+	assert_int_equal(wats__vu_copy(b, sizeof(b), "abcd"), 4);
+	assert_string_equal(b, "abcd");
+}
+
 static void test_errors(void **st)
 {
 	(void)st;
@@ -1246,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_klippel),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_number_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
