@@ -232,14 +232,15 @@ void watsd_web_queue_list(watsd_req *r)
 	if (st && *st && parse_states(r, st, NULL, &mask))
 		return;
 	long limit = lim && *lim ? strtol(lim, NULL, 10) : 100, offset = off && *off ? strtol(off, NULL, 10) : 0;
-	if (limit <= 0 || limit > 1000)
+	if (limit < 0 || limit > 1000)
 		limit = 1000;
 	if (offset < 0)
 		offset = 0;
 	wats_queue_item **items = NULL;
 	size_t n = 0;
-	if (wats_queue_list(&items, &n, r->d->queue, mask ? mask : WATS_QUEUE_MASK_ALL, (size_t)offset,
-			    (size_t)limit, 0)) {
+	/* limit=0: the counts only (the page's tabs). */
+	if (limit && wats_queue_list(&items, &n, r->d->queue, mask ? mask : WATS_QUEUE_MASK_ALL,
+				     (size_t)offset, (size_t)limit, 0)) {
 		queue_error(r);
 		return;
 	}

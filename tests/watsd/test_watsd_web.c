@@ -563,6 +563,10 @@ static void test_dashboard_queue_logs(void **state)
 	json_object_put(call_json(&w, "GET", "/api/queue/item?id=00000000-0000-4000-8000-000000000000",
 				  NULL, 404));
 	json_object_put(call_json(&w, "GET", "/api/queue?state=nope", NULL, 400));
+	j = call_json(&w, "GET", "/api/queue?limit=0", NULL, 200); /* counts only */
+	assert_int_equal(json_object_array_length(get(j, "items")), 0);
+	assert_int_equal(json_object_get_int(get(j, "counts.invalid")), 1);
+	json_object_put(j);
 	char rb[200];
 	snprintf(rb, sizeof(rb), "{\"id\":\"%s\"}", id);
 	j = call_json(&w, "POST", "/api/queue/retry", rb, 200);
