@@ -1214,6 +1214,13 @@ static void test_number_text(void **st)
 	assert_string_equal(b, "ab\xC3\x86");
 	assert_int_equal(wats__vu_copy(b, sizeof(b), "abcd"), 4);
 	assert_string_equal(b, "abcd");
+	char j[8];
+	assert_int_equal(wats__vu_join(j, sizeof(j), 0, "a", "_", "bc", NULL), 4);
+	assert_string_equal(j, "a_bc");
+	assert_int_equal(wats__vu_join(j, sizeof(j), 4, "-", "defgh", NULL), 7); /* cut to fit */
+	assert_string_equal(j, "a_bc-de");
+	assert_int_equal(wats__vu_join(j, sizeof(j), 7, "x", NULL), 7);
+	assert_string_equal(j, "a_bc-de");
 }
 
 static void test_errors(void **st)

@@ -52,7 +52,8 @@ static char *trim(char *s)
 static int is_num(const char *s)
 {
 	double d;
-	return *s && strspn(s, "0123456789.+-eE") == strlen(s) && wats__parse_double(s, &d) == 0;
+	size_t n = strlen(s);
+	return n && strspn(s, "0123456789.+-eE") == n && wats__vu_parse(s, n, &d) == 0;
 }
 
 static double prefix(const char *u)
@@ -167,11 +168,11 @@ static int board_start(tk *t, long ln)
 	} else if (*t->model) {
 		/* <pn>[T|B]_<version>.<file>: side letter after a digit; revision = the rest. */
 		char pn[256], rest[256] = "", side = 0;
-		snprintf(pn, sizeof(pn), "%s", t->model);
+		wats__vu_copy(pn, sizeof(pn), t->model);
 		char *us = strchr(pn, '_');
 		if (us) {
 			*us = '\0';
-			snprintf(rest, sizeof(rest), "%s", us + 1);
+			wats__vu_copy(rest, sizeof(rest), us + 1);
 		}
 		size_t n = strlen(pn);
 		if (n >= 2 && isdigit((unsigned char)pn[n - 2]) && strchr("TBtb", pn[n - 1])) {
@@ -211,7 +212,7 @@ static int serial(tk *t, char *v, long ln)
 	if (t->apt && par) {
 		/* <batch> - <sn> (<op1>[ - <op2>]) */
 		char ops[256];
-		snprintf(ops, sizeof(ops), "%s", par + 1);
+		wats__vu_copy(ops, sizeof(ops), par + 1);
 		char *cl = strchr(ops, ')');
 		if (cl)
 			*cl = '\0';
@@ -253,12 +254,12 @@ static int parse_std(row *w, char *line, long ln, tk *t)
 	w->step = f[1], w->parts = f[2], w->value = f[3], w->comment = f[5];
 	w->hpin = f[7], w->neth = f[8], w->lpin = f[9], w->netl = f[10];
 	w->judge = f[15];
-	snprintf(w->ref, sizeof(w->ref), "%s", is_num(f[18]) ? f[18] : "");
-	snprintf(w->refu, sizeof(w->refu), "%s", *w->ref ? f[19] : "");
-	snprintf(w->m1, sizeof(w->m1), "%s", is_num(f[22]) ? f[22] : "");
-	snprintf(w->m1u, sizeof(w->m1u), "%s", *w->m1 ? f[23] : "");
-	snprintf(w->m2, sizeof(w->m2), "%s", is_num(f[26]) ? f[26] : "");
-	snprintf(w->m2u, sizeof(w->m2u), "%s", *w->m2 ? f[27] : "");
+	wats__vu_copy(w->ref, sizeof(w->ref), is_num(f[18]) ? f[18] : "");
+	wats__vu_copy(w->refu, sizeof(w->refu), *w->ref ? f[19] : "");
+	wats__vu_copy(w->m1, sizeof(w->m1), is_num(f[22]) ? f[22] : "");
+	wats__vu_copy(w->m1u, sizeof(w->m1u), *w->m1 ? f[23] : "");
+	wats__vu_copy(w->m2, sizeof(w->m2), is_num(f[26]) ? f[26] : "");
+	wats__vu_copy(w->m2u, sizeof(w->m2u), *w->m2 ? f[27] : "");
 	w->time = f[32], w->tolp = f[33], w->tolm = f[34], w->func = f[55];
 	return 0;
 }
@@ -321,10 +322,9 @@ static void comp_type(char *out, size_t n, const char *parts)
 	size_t i = 0;
 	while (isalpha((unsigned char)parts[i]))
 		i++;
-	if (i && isdigit((unsigned char)parts[i]))
-		snprintf(out, n, "%.*s", (int)i, parts);
-	else
-		snprintf(out, n, "%s", parts);
+	wats__vu_copy(out, n, parts);
+	if (i && isdigit((unsigned char)parts[i]) && i < n)
+		out[i] = '\0';
 }
 
 static int test_line(tk *t, char *line, long ln)
@@ -340,9 +340,11 @@ static int test_line(tk *t, char *line, long ln)
 	comp_type(type, sizeof(type), w.parts);
 	int is_comp = strcmp(type, w.parts) != 0;
 	if (t->apt)
-		snprintf(name, sizeof(name), "%s_%s", is_comp ? w.parts : w.comment, is_comp ? w.comment : w.value);
+		wats__vu_join(name, sizeof(name), 0, is_comp ? w.parts : w.comment, "_",
+			      is_comp ? w.comment : w.value, NULL);
 	else
-		snprintf(name, sizeof(name), "%s_%s_%s", is_comp ? w.parts : w.comment, w.neth, w.netl);
+		wats__vu_join(name, sizeof(name), 0, is_comp ? w.parts : w.comment, "_", w.neth, "_",
+			      w.netl, NULL);
 	wats_step *parent = wats_report_root(t->r);
 	const char *g = wats__cctx_param(t->c, "GroupByComponentType");
 	/* By component type: a parameter; APT94xx files group unless told otherwise. */
@@ -359,17 +361,19 @@ static int test_line(tk *t, char *line, long ln)
 	const char *val = *w.m2 ? w.m2 : w.m1, *unit = *w.m2 ? w.m2u : w.m1u;
 	int jump = !strcmp(w.func, "JP") || !strncmp(w.judge, "......", 6) || !strcasecmp(w.judge, "JUMP");
 	char text[1024];
-	int tn = snprintf(text, sizeof(text), "#%s %s Tol+:%s Tol-:%s H-pin:%s L-pin:%s", w.step, w.comment,
-			  w.tolp, w.tolm, w.hpin, w.lpin);
-	if (*w.neth && tn > 0 && (size_t)tn < sizeof(text))
-		tn += snprintf(text + tn, sizeof(text) - (size_t)tn, " %s %s", w.neth, w.netl);
-	if (*w.ref && tn > 0 && (size_t)tn < sizeof(text))
-		tn += snprintf(text + tn, sizeof(text) - (size_t)tn, " Ref:%s %s", w.ref, w.refu);
-	if (*w.m1 && *w.m2 && tn > 0 && (size_t)tn < sizeof(text))
-		snprintf(text + tn, sizeof(text) - (size_t)tn, " first measurement:%s %s", w.m1, w.m1u);
+	/* "#step comment Tol+:.. Tol-:.. H-pin:.. L-pin:..[ neth netl][ Ref:ref unit][ first
+	 * measurement:m1 unit]" (joined, not printf'd: a row's formatting was a third of it) */
+	size_t tn = wats__vu_join(text, sizeof(text), 0, "#", w.step, " ", w.comment, " Tol+:", w.tolp,
+				  " Tol-:", w.tolm, " H-pin:", w.hpin, " L-pin:", w.lpin, NULL);
+	if (*w.neth)
+		tn = wats__vu_join(text, sizeof(text), tn, " ", w.neth, " ", w.netl, NULL);
+	if (*w.ref)
+		tn = wats__vu_join(text, sizeof(text), tn, " Ref:", w.ref, " ", w.refu, NULL);
+	if (*w.m1 && *w.m2)
+		wats__vu_join(text, sizeof(text), tn, " first measurement:", w.m1, " ", w.m1u, NULL);
 	double ms;
 	char tb[32];
-	snprintf(tb, sizeof(tb), "%s", w.time);
+	wats__vu_copy(tb, sizeof(tb), w.time);
 	char *sp = strchr(tb, ' ');
 	if (sp)
 		*sp = '\0';
@@ -387,8 +391,8 @@ static int test_line(tk *t, char *line, long ln)
 		double ref, tp = 0, tm = 0;
 		wats__parse_double(w.ref, &ref);
 		char b1[16], b2[16];
-		snprintf(b1, sizeof(b1), "%s", w.tolp);
-		snprintf(b2, sizeof(b2), "%s", w.tolm);
+		wats__vu_copy(b1, sizeof(b1), w.tolp);
+		wats__vu_copy(b2, sizeof(b2), w.tolm);
 		b1[strcspn(b1, "%")] = b2[strcspn(b2, "%")] = '\0';
 		if (wats__parse_double(b1, &tp) < 0 || wats__parse_double(b2, &tm) < 0)
 			wats__cctx_warn(t->c, ln, "tolerance", "tolerance '%s' / '%s' not understood; 0 used",
@@ -400,7 +404,7 @@ static int test_line(tk *t, char *line, long ln)
 		fmt15(l, sizeof(l), lo);
 		fmt15(h, sizeof(h), hi);
 		if (f == 1)
-			snprintf(rv, sizeof(rv), "%s", w.ref);
+			wats__vu_copy(rv, sizeof(rv), w.ref);
 		else
 			fmt15(rv, sizeof(rv), ref * f);
 		wats_compop op = WATS_COMP_GELE;
@@ -489,9 +493,9 @@ static int line_of(tk *t, char *line, long ln)
 		return date_of(t, s + 5, ln);
 	if (!strncmp(s, "Test time:", 10)) {
 		char b[32];
-		snprintf(b, sizeof(b), "%s", s + 10);
+		wats__vu_copy(b, sizeof(b), s + 10);
 		b[strcspn(b, " s")] = '\0';
-		snprintf(t->test_time, sizeof(t->test_time), "%s", b);
+		wats__vu_copy(t->test_time, sizeof(t->test_time), b);
 		return 0;
 	}
 	if (!strncmp(s, "Test ID :", 9)) {

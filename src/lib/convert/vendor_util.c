@@ -1,6 +1,7 @@
 /* Shared pieces of the vendor converters (see vendor_util.h). */
 /* tm_gmtoff and timegm: the build defines _GNU_SOURCE */
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,19 @@ size_t wats__vu_copy(char *dst, size_t size, const char *src)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	return n;
+}
+
+size_t wats__vu_join(char *dst, size_t size, size_t at, ...)
+{
+	va_list ap;
+	va_start(ap, at);
+	const char *s;
+	while ((s = va_arg(ap, const char *)) && at + 1 < size)
+		at += wats__vu_copy(dst + at, size - at, s);
+	va_end(ap);
+	if (at < size)
+		dst[at] = '\0';
+	return at;
 }
 
 int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix)

@@ -58,6 +58,11 @@ int wats__vu_split(char *s, char sep, char **f, int max);
  * parsing.
  */
 size_t wats__vu_copy(char *dst, size_t size, const char *src);
+/**
+ * The strings after `at` (NULL-terminated list) appended to dst[0..at), as wats__vu_copy cuts
+ * them; returns the new length.
+ */
+size_t wats__vu_join(char *dst, size_t size, size_t at, ...);
 /** Whether the first line of head starts with prefix (after a UTF-8 BOM). */
 int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix);
 
