@@ -17,6 +17,7 @@ const T = 20000; // waits in the page: an ASan watsd on a loaded machine is slow
 
 let dir, ds, st, watsd, ctx, page, fixture;
 const assets = new Map();  // asset URL -> bytes (everything not under /api/)
+const secrets = [DEV_TOKEN]; // strings no API answer may contain (the API key is added later)
 const secretsSeen = [];    // API answers that contained a secret
 const pageErrors = [];     // uncaught errors and CSP violations in the page
 const figures = {};
@@ -42,7 +43,7 @@ function watch(p) {
     try { body = await r.body(); } catch { return; }
     if (u.pathname.startsWith('/api/')) {
       const text = body.toString();
-      if (text.includes(DEV_TOKEN) || (st && text.includes(st.key))) secretsSeen.push(u.pathname);
+      if (secrets.some((x) => text.includes(x))) secretsSeen.push(u.pathname);
     } else if (r.status() === 200) {
       assets.set(u.pathname, body.length);
     }
@@ -62,7 +63,12 @@ async function go(route) {
 async function text(locator) { return (await locator.textContent({ timeout: T })) || ''; }
 
 async function waitText(locator, re, what) {
-  return until(what, async () => re.test(await locator.textContent({ timeout: 2000 }).catch(() => '')) , T);
+  let seen = '';
+  try {
+    await until(what, async () => re.test(seen = await locator.textContent({ timeout: 2000 }).catch(() => '') || ''), T);
+  } catch (e) {
+    throw new Error(`${e.message}; the page shows: ${JSON.stringify(seen)}`);
+  }
 }
 
 function readConfig() { return JSON.parse(fs.readFileSync(st.file, 'utf8')); }
@@ -72,6 +78,7 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wats-web-'));
   ds = await startDevserver();
   st = makeStation(path.join(dir, 'station'), ds);
+  secrets.push(st.key);
   watsd = await startWatsd(st);
   ctx = await launch(path.join(dir, 'chromium'));
   page = ctx.pages()[0] || await ctx.newPage();
@@ -150,7 +157,7 @@ test('a converter change is saved to the file', async () => {
   await prio.fill('3');
   await page.locator('[name="watch[0].patterns"]').fill('*.json;*.wsjf');
   await page.getByRole('button', { name: 'Save' }).click();
-  await waitText(page.locator('form .status'), /Saved/, 'the saved message');
+  await waitText(page.locator('.save-status'), /Saved and applied/, 'the saved message');
   const w = readConfig().watch[0];
   assert.equal(w.priority, 3);
   assert.equal(w.patterns, '*.json;*.wsjf');
@@ -176,7 +183,7 @@ test('a validation error is shown next to its field and nothing is written', asy
 test('test connection: the dev server answers, a bad URL shows the error', async () => {
   await go('connection');
   await page.getByRole('button', { name: 'Test connection' }).click();
-  const out = page.locator('fieldset .status');
+  const out = page.locator('.test-status');
   await waitText(out, /Connected/, 'a successful test');
   await shot('connection');
   await page.getByLabel('Server URL').fill('http://127.0.0.1:9/');
@@ -228,6 +235,73 @@ test('convert a file with the button', async () => {
   assert.ok(!JSON.stringify(q).includes(id), 'the converted file is not queued');
 });
 
+test('a change that needs a restart says so', async () => {
+  await go('setup');
+  await page.getByLabel('Converter threads').fill('3');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText(page.locator('.save-status'), /needs a restart: .*workers\.convert/, 'the restart message');
+  assert.equal(readConfig().workers.convert, 3);
+  await shot('setup-restart');
+});
+
+test('a secret is write-only', async () => {
+  await go('proxy');
+  const pw = page.getByLabel('Password');
+  assert.equal(await pw.getAttribute('placeholder'), 'not set');
+  const secret = 'proxy-e2e-' + Math.random().toString(36).slice(2);
+  secrets.push(secret);
+  await pw.fill(secret);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText(page.locator('.save-status'), /Saved/, 'the saved message');
+  assert.equal(await page.getByLabel('Password').getAttribute('placeholder'), 'set');
+  assert.equal(await page.getByLabel('Password').inputValue(), '');
+  const c = readConfig().proxy || {};
+  const stored = c.password ?? (c.password_file && fs.readFileSync(path.resolve(st.dir, c.password_file), 'utf8').trim());
+  assert.equal(stored, secret, 'the secret reached the file');
+});
+
+test('serial numbers: the saved pattern tests a serial', async () => {
+  await go('serial');
+  await page.getByLabel('Pattern (POSIX extended regex)').fill('^[0-9]{12}$');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText(page.locator('.save-status'), /Saved/, 'the saved message');
+  const out = page.locator('.test-status');
+  await page.getByLabel('Serial number', { exact: true }).fill('ABC-1');
+  await page.getByRole('button', { name: 'Test serial' }).click();
+  await waitText(out, /Rejected/, 'a rejected serial');
+  await page.getByLabel('Serial number', { exact: true }).fill('244750022142');
+  await page.getByRole('button', { name: 'Test serial' }).click();
+  await waitText(out, /Accepted/, 'an accepted serial');
+});
+
+test('logs: the level filter', async () => {
+  await go('logs');
+  await page.getByLabel('Level at least').selectOption('warning');
+  await until('only warnings and errors', async () => {
+    const levels = await page.locator('table.logs tbody tr td:nth-child(2)').allTextContents();
+    return levels.length > 0 && levels.every((l) => /warning|error|critical/i.test(l));
+  }, T);
+  assert.match(await text(page.locator('table.logs')), /wrong API key/);
+});
+
+test('queue: purge an item', async () => {
+  await go('queue');
+  await page.getByLabel('sent', { exact: false }).check();
+  const row = page.locator('tr', { hasText: 'first.json' });
+  await row.waitFor({ timeout: T });
+  page.once('dialog', (d) => d.accept());
+  await row.getByRole('button', { name: /^Purge/ }).click();
+  await until('the purged row gone', async () => (await row.count()) === 0, T);
+});
+
+test('a change without the CSRF token is refused', async () => {
+  const r = await page.evaluate(() => fetch('/api/config', { method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ changes: { 'station.location': 'x' } }) }).then((x) => x.status));
+  assert.equal(r, 403);
+  assert.equal(readConfig().station.location, 'Lab');
+});
+
 test('every page renders; screenshots', async () => {
   for (const p of ['dashboard', 'queue', 'converters', 'connection', 'location', 'proxy', 'serial',
     'software', 'logs', 'setup', 'about']) {
@@ -244,6 +318,15 @@ test('no secret in any answer, no script error, assets under 60 KB', async () =>
   const total = [...assets.values()].reduce((a, b) => a + b, 0);
   figures.asset_bytes = total;
   assert.ok(total < MAX_ASSET_BYTES, `assets ${total} bytes (limit ${MAX_ASSET_BYTES})`);
+});
+
+test('log out', async () => {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByLabel('API key').waitFor({ timeout: T });
+  const s = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
+  assert.equal(s.authenticated, false);
+  const r = await page.evaluate(() => fetch('/api/config').then((x) => x.status));
+  assert.equal(r, 401);
 });
 
 test('bound to a non-loopback address: a red banner', async () => {

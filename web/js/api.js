@@ -66,7 +66,10 @@ export function nextId(prefix) { return (prefix || 'f') + '-' + (++uid); }
 export function fmtTime(t) {
   if (t === null || t === undefined || t === '') return '';
   const d = typeof t === 'number' ? new Date(t < 1e12 ? t * 1000 : t) : new Date(t);
-  return isNaN(d) ? String(t) : d.toLocaleString();
+  if (isNaN(d)) return String(t);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 export function fmtBytes(n) {

@@ -13,7 +13,7 @@ const SECTIONS = [{ title: 'WATS server', fields: [
 
 export async function render(main) {
   await configPage(main, 'Connection', SECTIONS, (form) => {
-    const out = h('div', { class: 'status', 'aria-live': 'polite' });
+    const out = h('div', { class: 'status test-status', 'aria-live': 'polite' });
     const button = h('button', { type: 'button' }, 'Test connection');
     button.addEventListener('click', async () => {
       const body = {};

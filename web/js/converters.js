@@ -59,7 +59,7 @@ export async function render(main) {
   let structural = false;
   const list = h('div', { class: 'watches' });
   const other = h('div');
-  const status = h('div', { class: 'status', 'aria-live': 'polite' });
+  const status = h('div', { class: 'status save-status', 'aria-live': 'polite' });
 
   function snapshot() {
     const cards = [...list.children];
@@ -108,7 +108,7 @@ export async function render(main) {
     clearErrors(form);
     const done = note(res.restart.length ? 'warn' : 'ok', res.message);
     await render(main);
-    main.querySelector('form .status')?.replaceChildren(done);
+    main.querySelector('.save-status')?.replaceChildren(done);
   });
 
   fill(main, h('h1', null, 'Converters'),

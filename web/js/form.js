@@ -135,7 +135,7 @@ export async function configPage(main, title, sections, extra) {
   const r = await loadConfig();
   if (!r.ok) { fill(main, h('h1', null, title), note('error', r.data.error)); return null; }
   const cfg = r.data.config || {};
-  const status = h('div', { class: 'status', 'aria-live': 'polite' });
+  const status = h('div', { class: 'status save-status', 'aria-live': 'polite' });
   const other = h('div');
   const form = h('form', { class: 'settings', novalidate: true },
     sections.map((s) => h('fieldset', null, h('legend', null, s.title),
@@ -159,7 +159,7 @@ export async function configPage(main, title, sections, extra) {
     fill(other);
     const done = note(res.restart.length ? 'warn' : 'ok', res.message);
     await configPage(main, title, sections, extra);
-    main.querySelector('.status')?.replaceChildren(done);
+    main.querySelector('.save-status')?.replaceChildren(done);
   });
   fill(main, h('h1', null, title), form);
   if (extra) extra(form, r.data);

@@ -19,7 +19,7 @@ export async function render(main) {
     if (!r.ok) { fill(status, note('error', r.data.error)); return; }
     fill(status);
     const near = main.scrollHeight - main.scrollTop - main.clientHeight < 40;
-    fill(body, (r.data.lines || []).map((l) => h('tr', { class: 'lv-' + l.level },
+    fill(body, (r.data.lines || []).map((l) => h('tr', { class: 'lv-' + String(l.level).toLowerCase() },
       h('td', { class: 'nowrap' }, fmtTime(l.time)), h('td', null, l.level),
       h('td', { class: 'mono' }, l.cid || ''), h('td', { class: 'msg' }, l.message))));
     if (near) main.scrollTop = main.scrollHeight;

@@ -38,6 +38,10 @@ export async function render(main) {
     const it = r.data.item || {};
     fill(detail, h('div', { class: 'titlebar' }, h('h2', null, 'Item ' + id),
       h('button', { type: 'button', onclick: () => { detail.hidden = true; } }, 'Close')),
+    h('dl', { class: 'kv' }, [['State', it.state], ['Attempts', it.attempts],
+      ['Next attempt', fmtTime(it.next_attempt)], ['Created', fmtTime(it.created)],
+      ['Source', it.source], ['Correlation id', it.cid], ['Size', fmtBytes(it.bytes)]]
+      .map(([k, v]) => [h('dt', null, k), h('dd', null, v ?? '')])),
     it.last_error ? note('error', it.last_error) : null,
     h('h3', null, 'Conversion log'), h('pre', { class: 'log', 'aria-label': 'Conversion log' }, r.data.log || '(empty)'),
     h('h3', null, 'Report (WSJF)'),
@@ -47,11 +51,12 @@ export async function render(main) {
 
   function row(it) {
     return h('tr', { 'data-id': it.id, class: 'st-' + it.state },
-      h('td', { class: 'mono' }, it.id), h('td', null, h('span', { class: 'badge ' + it.state }, it.state)),
+      h('td', { class: 'mono', title: it.id }, String(it.id).slice(0, 8)),
+      h('td', null, h('span', { class: 'badge ' + it.state }, it.state)),
       h('td', { class: 'num' }, it.attempts), h('td', { class: 'nowrap' }, fmtTime(it.next_attempt)),
       h('td', { class: 'msg' }, it.last_error || ''), h('td', { class: 'num' }, it.priority),
       h('td', { class: 'num' }, fmtBytes(it.bytes)), h('td', { class: 'nowrap' }, fmtTime(it.created)),
-      h('td', { class: 'path' }, it.source || ''),
+      h('td', { class: 'path', title: it.source || '' }, String(it.source || '').split('/').pop()),
       h('td', { class: 'nowrap' },
         h('button', { type: 'button', 'aria-label': 'View ' + it.id, onclick: () => show(it.id) }, 'View'),
         h('button', { type: 'button', 'aria-label': 'Retry ' + it.id,

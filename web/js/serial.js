@@ -10,7 +10,7 @@ export async function render(main) {
       options: [['reject', 'Reject (error folder)'], ['warn', 'Warn (conversion log)']] },
   ] }], (form) => {
     const serial = h('input', { id: 'serial-test', type: 'text', spellcheck: 'false' });
-    const out = h('div', { class: 'status', 'aria-live': 'polite' });
+    const out = h('div', { class: 'status test-status', 'aria-live': 'polite' });
     const button = h('button', { type: 'button' }, 'Test serial');
     button.addEventListener('click', async () => {
       const r = await api('POST', '/api/serial/test', { serial: serial.value });
