@@ -78,6 +78,11 @@ static int parse_dt(const spea *s, const char *date, const char *tim, int *v)
 
 static int num(const char *t, double *d)
 {
+	/* A plain decimal (the usual field) by wats__vu_parse, strtod's double without its cost;
+	 * anything else ("Inf", spaces) by the general rules. */
+	size_t n = strlen(t);
+	if (n && strspn(t, "0123456789.+-eE") == n)
+		return wats__vu_parse(t, n, d);
 	return wats__parse_double(t, d);
 }
 

@@ -680,7 +680,9 @@ static int feed(sp *p, const char *s, size_t n, long ln)
 			level *l = &p->lv[p->depth];
 			p->open_line[p->depth] = ln;
 			p->depth++;
-			snprintf(l->key, sizeof(l->key), "%.*s", (int)(kl < 31 ? kl : 31), s + i + 1);
+			kl = kl < 31 ? kl : 31; /* (a copy, not snprintf: once per item) */
+			memcpy(l->key, s + i + 1, kl);
+			l->key[kl] = '\0';
 			l->tlen = 0;
 			l->child = 0;
 			int rc = item_open(p, l->key, ln);
