@@ -106,8 +106,8 @@ void watsd_activity_json(watsd_activity *a, json_object *into)
 			json_object_array_add(arr[k], json_object_new_int(
 				s && s->minute == m ? (int)s->count[k] : 0));
 	}
-	for (size_t i = 0; a && i < a->err_count; i++) { /* newest first */
-		const act_error *e = &a->err[(a->err_next + ERRORS - 1 - i) % ERRORS];
+	for (size_t i = 0; a && i < a->err_count; i++) { /* oldest first, as the log lines */
+		const act_error *e = &a->err[(a->err_next + ERRORS - a->err_count + i) % ERRORS];
 		json_object *o = json_object_new_object();
 		char when[40];
 		iso_time(when, sizeof(when), e->time_ms);

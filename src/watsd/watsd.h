@@ -180,7 +180,7 @@ void watsd_activity_free(watsd_activity *a);
 void watsd_activity_note(watsd_activity *a, watsd_act_kind kind, const char *subject,
 			 const char *cid, const char *message);
 /* Add "per_minute" {minutes, converted[], failed[], uploaded[], upload_failed[]} (oldest
- * first, the current minute last) and "last_errors" (newest first) to into. */
+ * first, the current minute last) and "last_errors" (oldest first) to into. */
 void watsd_activity_json(watsd_activity *a, struct json_object *into);
 
 /* Record an upload/probe result (ok: the server answered) or an enqueue result. */

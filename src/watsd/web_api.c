@@ -48,46 +48,24 @@ static int loopback(const char *addr)
 }
 
 /* The config as saved (the file, which may be newer than the running one), else the running
- * one. *fresh is set when cfg must be freed with watsd_config_free. */
+ * one, held. Give it back with saved_done. */
 static watsd_config *saved_config(watsd *d, watsd_config *buf, int *fresh)
 {
 	char err[1024];
-	*fresh = watsd_config_load(buf, d->cfg->file, err, sizeof(err)) == 0;
-	return *fresh ? buf : d->cfg;
+	watsd_config *run = watsd_cfg_acquire(d);
+	*fresh = watsd_config_load(buf, run->file, err, sizeof(err)) == 0;
+	if (!*fresh)
+		return run;
+	watsd_cfg_release(d, run);
+	return buf;
 }
 
-/* The client options of cfg (proxy included) with url/token overrides; strings in bufs. */
-static void client_options(wats_client_options *co, const watsd_config *cfg, const char *url,
-			   const char *token, char *proxy, size_t psize)
+static void saved_done(watsd *d, watsd_config *cfg, int fresh)
 {
-	co->base_url = url && *url ? url : cfg->server_url;
-	co->token = token && *token ? token : cfg->token;
-	co->station_name = cfg->station_name;
-	co->location = cfg->location;
-	co->purpose = cfg->purpose;
-	co->station_file = "/nonexistent"; /* the config's identity only */
-	long t = cfg->timeout_ms > 10000 ? 10000 : cfg->timeout_ms;
-	co->request_timeout_ms = t;
-	co->connect_timeout_ms = t;
-	co->total_timeout_ms = t;
-	co->flags = WATS_CLIENT_NO_RETRY | WATS_CLIENT_NO_BREAKER | WATS_CLIENT_NO_CACHE;
-	co->no_proxy = cfg->proxy_bypass;
-	if (cfg->proxy_mode && !strcmp(cfg->proxy_mode, "none")) {
-		co->proxy = "";
-	} else if (cfg->proxy_mode && !strcmp(cfg->proxy_mode, "manual") && cfg->proxy_url) {
-		const char *u = cfg->proxy_url, *sep = strstr(u, "://");
-		if (cfg->proxy_username && *cfg->proxy_username && sep) {
-			char *user = curl_easy_escape(NULL, cfg->proxy_username, 0);
-			char *pass = cfg->proxy_password ? curl_easy_escape(NULL, cfg->proxy_password, 0) : NULL;
-			snprintf(proxy, psize, "%.*s%s%s%s@%s", (int)(sep + 3 - u), u, user ? user : "",
-				 pass ? ":" : "", pass ? pass : "", sep + 3);
-			curl_free(user);
-			curl_free(pass);
-			co->proxy = proxy;
-		} else {
-			co->proxy = u;
-		}
-	}
+	if (fresh)
+		watsd_config_free(cfg);
+	else
+		watsd_cfg_release(d, cfg);
 }
 
 int watsd_web_client(wats_client **out, watsd *d, const char *url, const char *token)
@@ -95,13 +73,20 @@ int watsd_web_client(wats_client **out, watsd *d, const char *url, const char *t
 	watsd_config buf, *cfg;
 	int fresh;
 	cfg = saved_config(d, &buf, &fresh);
-	wats_client_options co = WATS_CLIENT_OPTIONS_INIT;
-	char proxy[1024];
-	client_options(&co, cfg, url, token, proxy, sizeof(proxy));
+	/* The service's own options (proxy included), then: one try, no breaker or cache, at
+	 * most 10 s, the config's station identity only. */
+	wats_client_options co;
+	watsd_client_options(&co, cfg);
+	if (url && *url)
+		co.base_url = url;
+	if (token && *token)
+		co.token = token;
+	co.station_file = "/nonexistent";
+	long t = cfg->timeout_ms > 10000 ? 10000 : cfg->timeout_ms;
+	co.request_timeout_ms = co.connect_timeout_ms = co.total_timeout_ms = t;
+	co.flags = WATS_CLIENT_NO_RETRY | WATS_CLIENT_NO_BREAKER | WATS_CLIENT_NO_CACHE;
 	int rc = wats_client_new(out, &co);
-	memset(proxy, 0, sizeof(proxy));
-	if (fresh)
-		watsd_config_free(&buf);
+	saved_done(d, cfg, fresh);
 	return rc;
 }
 
@@ -110,7 +95,7 @@ int watsd_web_client(wats_client **out, watsd *d, const char *url, const char *t
 static void h_session(watsd_req *r)
 {
 	watsd *d = r->d;
-	const watsd_config *cfg = d->cfg;
+	watsd_config *cfg = watsd_cfg_acquire(d);
 	int auth = watsd_web_session(r);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "authenticated", json_object_new_boolean(auth));
@@ -126,6 +111,7 @@ static void h_session(watsd_req *r)
 	json_object_object_add(o, "loopback", json_object_new_boolean(loopback(cfg->http_address)));
 	json_object_object_add(o, "api_key_configured",
 			       json_object_new_boolean(cfg->api_key && *cfg->api_key));
+	watsd_cfg_release(d, cfg);
 	watsd_reply_json(r, 200, o);
 }
 
@@ -210,7 +196,7 @@ static json_object *effective(const watsd_config *c)
 static void h_config_get(watsd_req *r)
 {
 	watsd *d = r->d;
-	const watsd_config *c = d->cfg;
+	watsd_config *c = watsd_cfg_acquire(d);
 	json_object *root = json_object_from_file(c->file);
 	if (!root || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
@@ -229,6 +215,7 @@ static void h_config_get(watsd_req *r)
 			wats_converter_name(wats_converters_at(d->converters, i))));
 	json_object_object_add(o, "converters", conv);
 	put_str(o, "file", c->file);
+	watsd_cfg_release(d, c);
 	watsd_reply_json(r, 200, o);
 }
 
@@ -250,7 +237,9 @@ static void h_config_put(watsd_req *r)
 		size_t n = strlen(keys);
 		snprintf(keys + n, sizeof(keys) - n, "%s%s", n ? ", " : "", k);
 	}
-	int rc = watsd_config_apply(r->d->cfg->file, changes, &errors, err, sizeof(err));
+	watsd_config *c = watsd_cfg_acquire(r->d);
+	int rc = watsd_config_apply(c->file, changes, &errors, err, sizeof(err));
+	watsd_cfg_release(r->d, c);
 	json_object_put(b);
 	if (rc > 0) {
 		json_object *o = json_object_new_object();
@@ -337,8 +326,7 @@ static void h_serial_test(watsd_req *r)
 		put_str(o, "message", why);
 		put_str(o, "action", cfg->serial_action);
 	}
-	if (fresh)
-		watsd_config_free(&buf);
+	saved_done(r->d, cfg, fresh);
 	json_object_put(b);
 	watsd_reply_json(r, 200, o);
 }
@@ -346,7 +334,9 @@ static void h_serial_test(watsd_req *r)
 static void h_software(watsd_req *r)
 {
 	json_object *o = json_object_new_object();
-	put_str(o, "dir", r->d->cfg->software_dir);
+	watsd_config *cfg = watsd_cfg_acquire(r->d);
+	put_str(o, "dir", cfg->software_dir);
+	watsd_cfg_release(r->d, cfg);
 	wats_client *c = NULL;
 	wats_response *resp = NULL;
 	int rc = watsd_web_client(&c, r->d, NULL, NULL);
@@ -389,12 +379,13 @@ static void h_logs(watsd_req *r)
 static void h_about(watsd_req *r)
 {
 	watsd *d = r->d;
-	const watsd_config *c = d->cfg;
+	watsd_config *c = watsd_cfg_acquire(d);
 	json_object *o = json_object_new_object(), *l = json_object_new_object();
 	put_str(o, "version", wats_version());
 	put_str(o, "instance", c->instance);
 	put_str(o, "config_file", c->file);
 	put_str(o, "state_dir", c->state_dir);
+	watsd_cfg_release(d, c);
 	char when[40];
 	watsd_web_iso(when, sizeof(when), d->started_ms);
 	put_str(o, "started", when);

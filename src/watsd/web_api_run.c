@@ -60,7 +60,6 @@ static int on_report(wats_report *rep, void *payload)
 void watsd_web_test_convert(watsd_req *r)
 {
 	watsd *d = r->d;
-	const watsd_config *cfg = d->cfg;
 	const char *name = watsd_req_arg(r, "name"), *cv = watsd_req_arg(r, "converter");
 	if (!r->body_len) {
 		watsd_reply_error(r, 400, "send the file's bytes as the body (at most 16 MiB)");
@@ -72,6 +71,7 @@ void watsd_web_test_convert(watsd_req *r)
 		watsd_reply_error(r, 400, msg);
 		return;
 	}
+	watsd_config *cfg = watsd_cfg_acquire(d); /* held for the whole conversion */
 	wats_conversion_log *log = NULL;
 	wats_conversion_log_new(&log);
 	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
@@ -123,6 +123,7 @@ void watsd_web_test_convert(watsd_req *r)
 	json_object_object_add(out, "log", json_object_new_string(text ? text : ""));
 	wats_free(text);
 	wats_conversion_log_free(log);
+	watsd_cfg_release(d, cfg);
 	watsd_reply_json(r, 200, out);
 }
 

@@ -144,17 +144,20 @@ static void peer(watsd_req *r, char *out, size_t size)
 
 void watsd_web_login(watsd_req *r)
 {
-	watsd_config *cfg = r->d->cfg;
+	watsd_config *cfg = watsd_cfg_acquire(r->d);
 	const char *key = cfg->api_key;
 	if (!key || !*key) {
+		watsd_cfg_release(r->d, cfg);
 		watsd_reply_error(r, 403, "no API key is configured, so nobody can log in: set "
 				  "http.api_key_file (a 0600 file with at least 16 characters) or "
 				  "WATSD_API_KEY and restart watsd");
 		return;
 	}
 	json_object *b = watsd_req_json(r), *k;
-	if (!b)
+	if (!b) {
+		watsd_cfg_release(r->d, cfg);
 		return;
+	}
 	const char *given = json_object_object_get_ex(b, "key", &k) &&
 			    json_object_is_type(k, json_type_string) ? json_object_get_string(k) : "";
 	char from[INET6_ADDRSTRLEN];
@@ -165,6 +168,7 @@ void watsd_web_login(watsd_req *r)
 		r->retry_after_s = (long)((next_login_ms - now + 999) / 1000);
 		pthread_mutex_unlock(&lock);
 		json_object_put(b);
+		watsd_cfg_release(r->d, cfg);
 		watsd_reply_error(r, 429, "too many wrong keys: wait before the next login");
 		return;
 	}
@@ -176,12 +180,14 @@ void watsd_web_login(watsd_req *r)
 		long d = (long)delay_ms;
 		pthread_mutex_unlock(&lock);
 		json_object_put(b);
+		watsd_cfg_release(r->d, cfg);
 		watsd_log(WATS_LOG_WARNING, NULL, "web: login with a wrong API key from %s; next login "
 			  "considered in %ld ms", from, d);
 		watsd_reply_error(r, 401, "wrong API key");
 		return;
 	}
 	json_object_put(b);
+	watsd_cfg_release(r->d, cfg);
 	delay_ms = 0;
 	/* A free slot, else the least recently used session makes room. */
 	session *s = NULL;
