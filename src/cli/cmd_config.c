@@ -124,6 +124,7 @@ static int show(const watsd_config *c)
 		put_str(x, "done_dir", c->watches[i].done_dir);
 		put_str(x, "error_dir", c->watches[i].error_dir);
 		json_object_object_add(x, "stable_ms", json_object_new_int(c->watches[i].stable_ms));
+		json_object_object_add(x, "enabled", json_object_new_boolean(c->watches[i].enabled));
 		json_object_array_add(w, x);
 	}
 	json_object_object_add(o, "watch", w);
@@ -148,6 +149,20 @@ static int show(const watsd_config *c)
 	put_str(l, "level", c->log_level);
 	put_str(l, "file", c->log_file);
 	json_object_object_add(o, "log", l);
+	json_object *p = json_object_new_object();
+	put_str(p, "mode", c->proxy_mode);
+	put_str(p, "url", c->proxy_url);
+	put_str(p, "bypass", c->proxy_bypass);
+	put_str(p, "username", c->proxy_username);
+	put_str(p, "password", c->proxy_password ? "(set, hidden)" : "(not set)");
+	json_object_object_add(o, "proxy", p);
+	json_object *sn = json_object_new_object();
+	put_str(sn, "pattern", c->serial_pattern);
+	put_str(sn, "action", c->serial_action);
+	json_object_object_add(o, "serial", sn);
+	json_object *sw = json_object_new_object();
+	put_str(sw, "dir", c->software_dir);
+	json_object_object_add(o, "software", sw);
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
