@@ -136,16 +136,21 @@ function convertBox(converters) {
     if (!r.ok && !('ok' in d)) { fill(out, note('error', d.error)); return; }
     const e = d.error;
     const reports = d.reports || [];
+    const serial = reports.some((rp) => rp.serial_ok !== undefined);
     fill(out,
-      d.ok ? note('ok', `Converted with ${d.converter}: ${reports.length} report(s). Nothing was queued.`)
+      d.ok ? note('ok', `Converted with ${d.converter}: ${d.count ?? reports.length} report(s)` +
+        (d.count > reports.length ? ` (the first ${reports.length} listed)` : '') + '. Nothing was queued.')
         : note('error', 'Conversion failed' + (d.converter ? ' (' + d.converter + ')' : '') + ': ' +
           (e ? e.message + (e.line ? ` (line ${e.line}${e.column ? ', column ' + e.column : ''})` : '') +
             (e.path ? ' at ' + e.path : '') : 'unknown error')),
       reports.length ? h('table', { 'aria-label': 'Converted reports' }, h('thead', null, h('tr', null,
-        ['Id', 'Type', 'Serial', 'Part', 'Result', 'Steps', ''].map((t) => h('th', null, t)))),
+        ['Id', 'Type', 'Serial', 'Part', 'Result', 'Steps', serial ? 'Serial check' : null, '']
+          .filter((t) => t !== null).map((t) => h('th', null, t)))),
       h('tbody', null, reports.map((rp) => h('tr', null, h('td', { class: 'mono' }, rp.id),
         h('td', null, rp.type), h('td', null, rp.serial_number), h('td', null, rp.part_number),
         h('td', null, rp.result), h('td', { class: 'num' }, rp.steps),
+        serial ? h('td', { class: rp.serial_ok === false ? 'bad' : '' },
+          rp.serial_ok === false ? 'rejected: ' + (rp.serial_message || '') : 'ok') : null,
         h('td', null, h('details', null, h('summary', null, 'JSON'),
           h('pre', { class: 'json' }, typeof rp.json === 'string' ? rp.json : JSON.stringify(rp.json, null, 2)))))))) : null,
       h('h3', null, 'Conversion log'), h('pre', { class: 'log', 'aria-label': 'Conversion log' }, d.log || '(empty)'));

@@ -102,7 +102,9 @@ export function showErrors(form, errors, other) {
   for (const [k, msg] of Object.entries(errors || {})) {
     const slot = [...form.querySelectorAll('[data-err-for]')].find((e) => e.dataset.errFor === k);
     if (slot) {
-      slot.textContent = msg;
+      // "config FILE: key "K": rule" -> "rule": the field already says which key.
+      slot.textContent = String(msg).replace(/^.*?key "[^"]*": /, '');
+      slot.title = msg;
       const input = [...form.querySelectorAll('[name]')].find((e) => e.name === k);
       if (input) input.setAttribute('aria-invalid', 'true');
     } else {
@@ -124,8 +126,12 @@ export async function save(changes) {
   if (!r.ok) return { ok: false, message: r.data.error || 'HTTP ' + r.status };
   const restart = r.data.restart_required || [];
   let message = 'Saved and applied.';
-  if (restart.length) message = 'Saved; needs a restart: ' + restart.join(', ') + '.';
-  else if (r.data.applied === false) message = 'Saved; not applied yet.';
+  if (r.data.applied === false && r.data.error) {
+    message = 'Saved, but not applied: ' + r.data.error + '. Restart watsd to use it.';
+    return { ok: true, message, restart: ['*'] };
+  }
+  if (restart.includes('*')) message = 'Saved; needs a restart: every change.';
+  else if (restart.length) message = 'Saved; needs a restart: ' + restart.join(', ') + '.';
   return { ok: true, message, restart };
 }
 

@@ -40,12 +40,15 @@ export async function render(main) {
       h('button', { type: 'button', onclick: () => { detail.hidden = true; } }, 'Close')),
     h('dl', { class: 'kv' }, [['State', it.state], ['Attempts', it.attempts],
       ['Next attempt', fmtTime(it.next_attempt)], ['Created', fmtTime(it.created)],
-      ['Source', it.source], ['Correlation id', it.cid], ['Size', fmtBytes(it.bytes)]]
+      ['Source', it.source], ['Converter', it.converter], ['Correlation id', it.cid],
+      ['Size', fmtBytes(it.bytes)], ['HTTP status', it.http_status], ['Sent', fmtTime(it.sent)]]
       .map(([k, v]) => [h('dt', null, k), h('dd', null, v ?? '')])),
     it.last_error ? note('error', it.last_error) : null,
     h('h3', null, 'Conversion log'), h('pre', { class: 'log', 'aria-label': 'Conversion log' }, r.data.log || '(empty)'),
     h('h3', null, 'Report (WSJF)'),
-    h('pre', { class: 'json', 'aria-label': 'Report JSON' }, JSON.stringify(r.data.report ?? null, null, 2)));
+    h('pre', { class: 'json', 'aria-label': 'Report JSON' }, r.data.report === null
+      ? '(not kept: a sent report\'s payload is dropped)'
+      : typeof r.data.report === 'string' ? r.data.report : JSON.stringify(r.data.report, null, 2)));
     detail.scrollIntoView({ block: 'nearest' });
   }
 
