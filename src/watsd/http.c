@@ -442,6 +442,41 @@ static enum MHD_Result send_asset(struct MHD_Connection *conn, const watsd_asset
 	return ret;
 }
 
+/* Queue r's answer with the security headers (the body is handed over). */
+static enum MHD_Result send_reply(struct MHD_Connection *conn, req *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r->out_len, r->out,
+								    MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(r->out);
+		return MHD_NO;
+	}
+	security_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", r->type ? r->type : "text/plain");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r->allow)
+		MHD_add_response_header(resp, "Allow", r->allow);
+	if (r->auth_challenge)
+		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"watsd\"");
+	if (r->cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", r->cookie);
+	if (r->retry_after_s > 0) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%ld", r->retry_after_s);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void too_big(req *r, size_t limit)
+{
+	char msg[120];
+	snprintf(msg, sizeof(msg), "the request body is larger than %zu bytes", limit);
+	reply_error(r, 413, msg);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -453,10 +488,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!b)
 			return MHD_NO;
 		b->limit = !strcmp(url, "/api/test/convert") ? MAX_UPLOAD : MAX_BODY;
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > b->limit)
-			b->too_big = 1; /* answered once the body is drained */
 		*con_cls = b;
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > b->limit) {
+			/* Answered before the body is read; MHD then closes the connection. */
+			req r = { .d = cls, .conn = conn, .method = method, .path = url };
+			too_big(&r, b->limit);
+			return send_reply(conn, &r);
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -483,39 +522,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	req r = { .d = cls, .conn = conn, .method = method, .path = url,
 		  .body = b->data ? b->data : "", .body_len = b->len };
-	if (b->too_big) {
-		char msg[120];
-		snprintf(msg, sizeof(msg), "the request body is larger than %zu bytes", b->limit);
-		reply_error(&r, 413, msg);
+	if (b->too_big) { /* chunked: found out while reading */
+		too_big(&r, b->limit);
 	} else {
 		const watsd_asset *a = asset_for(&r);
 		if (a)
 			return send_asset(conn, a);
 		dispatch(&r);
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(r.out_len, r.out,
-								    MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(r.out);
-		return MHD_NO;
-	}
-	security_headers(resp);
-	MHD_add_response_header(resp, "Content-Type", r.type ? r.type : "text/plain");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (r.allow)
-		MHD_add_response_header(resp, "Allow", r.allow);
-	if (r.auth_challenge)
-		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"watsd\"");
-	if (r.cookie[0])
-		MHD_add_response_header(resp, "Set-Cookie", r.cookie);
-	if (r.retry_after_s > 0) {
-		char ra[24];
-		snprintf(ra, sizeof(ra), "%ld", r.retry_after_s);
-		MHD_add_response_header(resp, "Retry-After", ra);
-	}
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)r.status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return send_reply(conn, &r);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
