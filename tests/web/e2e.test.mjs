@@ -10,7 +10,9 @@ import { chromium } from 'playwright-core';
 import { env, startDevserver, dev, makeStation, startWatsd, stop, until, sleep, dropReport,
   DEV_TOKEN } from './harness.mjs';
 
-const SHOTS = process.env.WATS_SCREENSHOT_DIR || path.join(os.tmpdir(), 'wats-web-screenshots');
+// WATS_SCREENSHOT_DIR from the caller (e.g. docs/web); ctest's default is in the build tree.
+const SHOTS = path.resolve(process.env.WATS_SCREENSHOT_DIR || process.env.WATS_SCREENSHOT_DEFAULT ||
+  path.join(os.tmpdir(), 'wats-web-screenshots'));
 const MAX_ASSET_BYTES = 60 * 1024;
 const MAX_USABLE_MS = 200;
 const T = 20000; // waits in the page: an ASan watsd on a loaded machine is slow
@@ -306,6 +308,10 @@ test('every page renders; screenshots', async () => {
   for (const p of ['dashboard', 'queue', 'converters', 'connection', 'location', 'proxy', 'serial',
     'software', 'logs', 'setup', 'about']) {
     await go(p);
+    if (p === 'queue') {
+      await page.getByLabel('sent', { exact: false }).check();
+      await page.locator('tr', { hasText: 'second.json' }).waitFor({ timeout: T });
+    }
     await sleep(300);
     assert.equal(await page.locator('.note.error').count(), 0, `no error on #/${p}`);
     await shot(p);

@@ -61,7 +61,8 @@ function renderLogin(message) {
       setCsrf(r.data.csrf);
       session = { ...session, authenticated: true, csrf: r.data.csrf };
       key.value = '';
-      if (!location.hash || location.hash === '#/login') location.hash = '#/dashboard';
+      // replaceState: no hashchange, so the page is rendered once (by renderShell).
+      if (!location.hash || location.hash === '#/login') history.replaceState(null, '', '#/dashboard');
       renderShell();
       return;
     }

@@ -106,6 +106,7 @@ export async function render(main) {
     }
     if (!res.ok) { fill(status, note('error', 'Not saved: ' + res.message)); return; }
     clearErrors(form);
+    if (!form.isConnected) return; // the user went to another page meanwhile
     const done = note(res.restart.length ? 'warn' : 'ok', res.message);
     await render(main);
     main.querySelector('.save-status')?.replaceChildren(done);

@@ -163,6 +163,7 @@ export async function configPage(main, title, sections, extra) {
     if (!res.ok) { fill(status, note('error', 'Not saved: ' + res.message)); return; }
     clearErrors(form);
     fill(other);
+    if (!form.isConnected) return; // the user went to another page meanwhile
     const done = note(res.restart.length ? 'warn' : 'ok', res.message);
     await configPage(main, title, sections, extra);
     main.querySelector('.save-status')?.replaceChildren(done);
