@@ -29,7 +29,12 @@ EOF
 "$build/src/watsd/watsd" --config "$tmp/b.json" --ready-fd 3 3>"$tmp/w.ready" &
 wd=$!
 while ! grep -q READY "$tmp/w.ready" 2>/dev/null; do sleep 0.05; done
-rss() { awk '/VmRSS/ {print $2 " kB"}' /proc/$wd/status; }
+# RSS, PSS (shared pages divided among the processes that map them) and the peak RSS so far.
+rss() {
+	r=$(awk '/^VmRSS/ {print $2}' /proc/$wd/status); h=$(awk '/^VmHWM/ {print $2}' /proc/$wd/status)
+	p=$(awk '/^Pss:/ {print $2}' /proc/$wd/smaps_rollup 2>/dev/null || echo '?')
+	echo "RSS $r kB, PSS $p kB, peak RSS $h kB"
+}
 echo "watsd idle RSS: $(rss)"
 
 # Single files, one at a time: drop-to-uploaded latency (queue creation to server answer is in
@@ -82,7 +87,7 @@ EOF2
 wd=$!
 while ! grep -q READY "$tmp/w.ready" 2>/dev/null; do sleep 0.05; done
 sleep 1
-echo "waiting run: idle RSS $(rss)"
+echo "waiting run: idle $(rss)"
 python3 - "$here/examples/inbox/functional_test.json" "$tmp/stage" "$waiting" <<'EOF2'
 import json, sys, uuid
 src, stage, n = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -80,7 +80,8 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void print_counts(const wats_queue_counts *c, const char *name, int json)
+/* via: the control socket when the counts came through watsd, else NULL. */
+static void print_counts(const wats_queue_counts *c, const char *name, const char *via, int json)
 {
 	char t1[32], t2[32], t3[32];
 	fmt_time(t1, sizeof(t1), c->oldest_waiting_ms);
@@ -95,7 +96,7 @@ static void print_counts(const wats_queue_counts *c, const char *name, int json)
 		       "\"paused_until\":\"%s\"}\n", (unsigned long long)c->unsent_bytes, t1, t2, t3);
 		return;
 	}
-	printf("queue %s\n", name);
+	printf("queue %s%s%s%s\n", name, via ? " (through watsd, " : "", via ? via : "", via ? ")" : "");
 	for (int s = 1; s < WATS_QUEUE_STATE_COUNT; s++)
 		printf("  %-13s %8llu items %12llu bytes\n", wats_queue_state_name((wats_queue_state)s),
 		       (unsigned long long)c->items[s], (unsigned long long)c->bytes[s]);
@@ -189,9 +190,7 @@ static int via_socket(const char *sock, const char *sub, const char *id, const c
 		c.paused_until_ms = jint(r, "paused_until_ms");
 		c.next_due_ms = jint(r, "next_due_ms");
 		c.oldest_waiting_ms = jint(r, "oldest_waiting_ms");
-		char name[4200];
-		snprintf(name, sizeof(name), "%s (through watsd, %s)", jstr(r, "path"), sock);
-		print_counts(&c, name, json);
+		print_counts(&c, jstr(r, "path"), sock, json);
 	} else if (!strcmp(sub, "list")) {
 		print_list_head(json);
 		for (size_t i = 0; i < json_object_array_length(r); i++) {
@@ -302,7 +301,7 @@ int wats_cmd_queue(int argc, char **argv)
 		wats_queue_counts c;
 		rc = wats_queue_count(&c, q);
 		if (rc == 0)
-			print_counts(&c, db, json);
+			print_counts(&c, db, NULL, json);
 	} else if (!strcmp(sub, "list")) {
 		wats_queue_item **items = NULL;
 		rc = wats_queue_list(&items, &n, q, mask ? mask : WATS_QUEUE_MASK_ALL, 0, limit, 0);
