@@ -16,7 +16,7 @@
  *   /api/...              its JSON API (web_api.c): a session cookie from POST /api/login, a
  *                         CSRF token on every change, Origin checked
  *
- * One thread per connection (at most 16): "test connection" or a file conversion may take
+ * One thread per connection (at most 64, 32 per address): "test connection" or a file conversion may take
  * seconds and must not stall /health or the dashboard. Request bodies are read up to 16 MiB
  * for POST /api/test/convert and 64 KiB elsewhere (413 beyond).
  * Every answer carries the security headers (CSP default-src 'self', no framing, no referrer,
@@ -570,8 +570,11 @@ int watsd_http_start(watsd *d)
 				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				   MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)8,
+				   /* A closed connection counts until its thread is joined,
+				    * which lags a burst of short requests (a page and its
+				    * polls, each on a new connection): room for that. */
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)32,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 				   /* converters recurse (XML, JSON); ASan builds need more */
