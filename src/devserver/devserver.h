@@ -38,6 +38,7 @@ typedef struct ds_config {
 	unsigned threads;           /* 0 = one thread per connection, else a pool of N */
 	int verbose;                /* log every request to stderr */
 	int full_validation;        /* use the report model's validator when built with it */
+	const char *sync;           /* SQLite synchronous level: "off", "normal" or "full" */
 } ds_config;
 
 typedef struct ds_server {

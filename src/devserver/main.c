@@ -39,6 +39,9 @@ static void usage(FILE *out)
 		"  --retry-after SEC      Retry-After sent with injected 429/503 answers\n"
 		"  --validate full|light  full (default): the report model's validator, as `wats\n"
 		"                         validate`; light: required header keys only (faster)\n"
+		"  --sync off|normal|full when the database file is flushed to disk (default off:\n"
+		"                         every answered report survives a crash of the server,\n"
+		"                         not a power cut; see docs/devserver.md)\n"
 		"  --verbose              log every request to stderr\n"
 		"  --version, --help\n",
 		DEFAULT_TOKEN);
@@ -99,6 +102,7 @@ int main(int argc, char **argv)
 	c->client_timeout = 30;
 	c->threads = 0;
 	c->full_validation = 1;
+	c->sync = "off";
 
 	ds_fault_config faults;
 	ds_fault_config_default(&faults);
@@ -106,7 +110,7 @@ int main(int argc, char **argv)
 
 	enum { O_LISTEN = 256, O_DB, O_TOKEN, O_READY, O_MAXBODY, O_MAXDEPTH, O_MAXCONN, O_TIMEOUT,
 	       O_THREADS, O_FAULTS, O_LATENCY, O_ERRRATE, O_ERRSTATUS, O_RETRYAFTER, O_VERBOSE,
-	       O_VALIDATE,
+	       O_VALIDATE, O_SYNC,
 	       O_VERSION, O_HELP };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -125,6 +129,7 @@ int main(int argc, char **argv)
 		{ "retry-after", required_argument, NULL, O_RETRYAFTER },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "validate", required_argument, NULL, O_VALIDATE },
+		{ "sync", required_argument, NULL, O_SYNC },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -222,6 +227,13 @@ int main(int argc, char **argv)
 			}
 			c->full_validation = !strcmp(optarg, "full");
 			break;
+		case O_SYNC:
+			if (strcmp(optarg, "off") && strcmp(optarg, "normal") && strcmp(optarg, "full")) {
+				fprintf(stderr, "wats-devserver: --sync wants off, normal or full\n");
+				return 2;
+			}
+			c->sync = optarg;
+			break;
 		case O_VERSION: printf("%s\n", DS_VERSION_STRING); return 0;
 		case 'h': case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -247,7 +259,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (ds_store_open(&srv.store, c->db_path) < 0)
+	if (ds_store_open(&srv.store, c->db_path, c->sync) < 0)
 		return 1;
 	if (ds_stats_init(&srv.stats, ds_route_count()) < 0) {
 		ds_store_close(&srv.store);

@@ -36,8 +36,11 @@ typedef struct ds_store {
 	unsigned long gc_batches, gc_reports;   /* for /_dev/stats */
 } ds_store;
 
-/* Open or create the database; prints the reason to stderr on failure. */
-int ds_store_open(ds_store *st, const char *path);
+/*
+ * Open or create the database; prints the reason to stderr on failure. sync is SQLite's
+ * synchronous level for a file database: "off", "normal" or "full".
+ */
+int ds_store_open(ds_store *st, const char *path, const char *sync);
 void ds_store_close(ds_store *st);
 
 void ds_store_lock(ds_store *st);

@@ -356,6 +356,24 @@ static void test_restart_keeps_everything(void **state)
 	assert_int_equal(count_reports(s), 21);
 	tu_devserver_stop(s);
 
+	/* the other --sync levels open the same file and keep what they answered, too */
+	static const char *const levels[] = { "normal", "full" };
+	for (int i = 0; i < 2; i++) {
+		s = tu_devserver_start(db, (const char *[]){ "--sync", levels[i], NULL });
+		assert_int_equal(count_reports(s), 21 + (size_t)i);
+		char body[1024], id[40], sn[16];
+		snprintf(id, sizeof(id), "eeeeeeee-0000-4000-8000-%012d", i);
+		snprintf(sn, sizeof(sn), "S%d", i);
+		snprintf(body, sizeof(body), report_fmt, id, sn, "");
+		r = th_post(s, "/api/Report/WSJF", body);
+		th_expect(&r, 200);
+		th_free(&r);
+		tu_devserver_kill(s);
+	}
+	s = tu_devserver_start(db, NULL);
+	assert_int_equal(count_reports(s), 23);
+	tu_devserver_stop(s);
+
 	free(fixture);
 	tu_rmtree(dir);
 	free(dir);
@@ -524,6 +542,10 @@ static void test_command_line_errors(void **state)
 	char *bad_faults[] = { (char *)bin, "--faults", "{\"error_rate\":7}", NULL };
 	assert_int_equal(tu_run(bad_faults, NULL, &err), 2);
 	assert_non_null(strstr(err, "error_rate"));
+	free(err);
+	char *bad_sync[] = { (char *)bin, "--sync", "sometimes", NULL };
+	assert_int_equal(tu_run(bad_sync, NULL, &err), 2);
+	assert_non_null(strstr(err, "--sync"));
 	free(err);
 	char *out = NULL;
 	char *help[] = { (char *)bin, "--help", NULL };
