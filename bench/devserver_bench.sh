@@ -2,7 +2,8 @@
 # Throughput of wats-devserver over keep-alive, measured with wrk (Debian package `wrk`):
 #   1. small GETs:   GET /api/App/Version
 #   2. submissions:  POST /api/Report/WSJF with the 97 KB fixture (bench/devserver_submit.lua),
-#                    for each database (:memory:, a WAL file) and validation mode (full, light)
+#                    for each database (:memory:, a WAL file) and validation mode (full, light),
+#                    and a WAL file with --sync normal (flushed at checkpoints)
 # usage: bench/devserver_bench.sh [BUILD_DIR] [SECONDS]
 #   BUILD_DIR defaults to build/bench (what `make bench` builds), SECONDS to 10.
 # Environment: WRK_THREADS (1), WRK_CONNECTIONS (8), SERVER_THREADS (0 = per connection).
@@ -30,12 +31,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# start DB VALIDATE: runs the server on a free port, sets $url
+# start DB VALIDATE [SYNC]: runs the server on a free port, sets $url
 start() {
 	rm -f "$tmp/ready"
 	mkfifo "$tmp/ready"
 	"$bin" --listen 127.0.0.1:0 --db "$1" --token "$token" --validate "$2" \
-		--threads "$st" --ready-fd 3 3>"$tmp/ready" >/dev/null &
+		--sync "${3:-off}" --threads "$st" --ready-fd 3 3>"$tmp/ready" >/dev/null &
 	pid=$!
 	read -r _ url <"$tmp/ready"
 }
@@ -79,3 +80,9 @@ for db in :memory: "$tmp/bench.db"; do
 		stop
 	done
 done
+
+rm -f "$tmp"/bench.db*
+start "$tmp/bench.db" full normal
+WATS_FIXTURE=$fixture WATS_TOKEN=$token run \
+	"POST /api/Report/WSJF 97 KB db=file full sync=normal" -s "$here/devserver_submit.lua" "$url"
+stop

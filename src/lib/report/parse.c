@@ -258,7 +258,9 @@ typedef struct scan {
 
 static inline void skip_ws(scan *c)
 {
-	while (c->s < c->end && (*c->s == ' ' || *c->s == '\n' || *c->s == '\r' || *c->s == '\t'))
+	/* Mostly called where there is no whitespace: one compare says so. */
+	while (c->s < c->end && *c->s <= ' ' &&
+	       (*c->s == ' ' || *c->s == '\n' || *c->s == '\r' || *c->s == '\t'))
 		c->s++;
 }
 
