@@ -125,7 +125,17 @@ WATS_EXTERN(int) wats_convert_detect_buffer(wats_detection *out, const wats_conv
  */
 typedef int (*wats_report_cb)(wats_report *report, void *payload);
 
-#define WATS_CONVERT_OPTIONS_VERSION 1
+#define WATS_CONVERT_OPTIONS_VERSION 2 /* 1: the same without flags (still accepted) */
+
+/**
+ * Flag: reports whose source has no id get one derived from the input's bytes and an index
+ * (wats_convert_derive_id), so converting the same file again gives the same ids. The index
+ * counts the reports of the conversion that needed an id, from 0 (for the converters that
+ * build every report — WSTF, CSV, ATML, vendor formats — the report's position in the file).
+ * A file input is read once more first to hash it, so it must be a regular file. Without the
+ * flag such reports get random (version 4) GUIDs.
+ */
+#define WATS_CONVERT_DERIVE_IDS 0x1u
 
 typedef struct wats_convert_options {
 	unsigned int version;       /**< WATS_CONVERT_OPTIONS_VERSION */
@@ -139,9 +149,19 @@ typedef struct wats_convert_options {
 	const char *const *params;
 	double min_confidence;      /**< auto detection below this fails (0 = 0.2) */
 	wats_conversion_log *log;   /**< filled when not NULL (borrowed) */
+	unsigned int flags;         /**< WATS_CONVERT_DERIVE_IDS (version 2) */
 } wats_convert_options;
 
-#define WATS_CONVERT_OPTIONS_INIT { WATS_CONVERT_OPTIONS_VERSION, NULL, NULL, 0, NULL }
+#define WATS_CONVERT_OPTIONS_INIT { WATS_CONVERT_OPTIONS_VERSION, NULL, NULL, 0, NULL, 0 }
+
+/**
+ * The report id derived from data (a whole input file) and index: two FNV-1a 64 streams over
+ * the bytes and then the index (8 bytes, little endian), formatted as a lower-case GUID with
+ * the version-4 bits set. Pure: the same bytes and index always give the same id, different
+ * files (practically) never the same. out is the caller's, 37 bytes with the NUL. This is the
+ * id WATS_CONVERT_DERIVE_IDS and watsd give reports whose source has none.
+ */
+WATS_EXTERN(void) wats_convert_derive_id(char out[37], const void *data, size_t len, size_t index);
 
 /**
  * Convert a file; on_report receives every report. *count (may be NULL) = reports delivered.

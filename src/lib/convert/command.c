@@ -64,7 +64,7 @@ static int one_object(void *ud, const char *text, size_t len, long line)
 	if (rc < 0)
 		return wats__cctx_error(e->c, rc, line, 0, "the command's output is not WSJF: %s",
 					wats_error_last()->message);
-	if ((rc = wats__ensure_id(r)) < 0) {
+	if ((rc = wats__cctx_ensure_id(e->c, r)) < 0) {
 		wats_report_free(r);
 		return rc;
 	}

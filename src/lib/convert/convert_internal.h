@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/buf.h"
 #include "util/error.h"
@@ -15,6 +16,25 @@
 #define WATS__CONV_MAX_ATTR    ((size_t)16 << 20)  /* one XML attribute value */
 #define WATS__CONV_MAX_DEPTH   256                 /* XML element nesting */
 #define WATS__CONV_MAX_WARN    1000                /* warnings kept per conversion */
+
+/** Ids and the start time for reports a conversion builds (ids.c). */
+typedef struct wats__idgen {
+	int derive;          /* WATS_CONVERT_DERIVE_IDS: ids from the input's bytes and an index */
+	uint64_t a, b;       /* derive: the two FNV-1a streams over the whole input */
+	size_t next;         /* ids handed out so far (the index of the next derived one) */
+	uint64_t rng[2];     /* otherwise: a generator seeded once from the OS */
+	int seeded;
+	char start[48];      /* the clock read once per conversion ("" until needed) */
+} wats__idgen;
+
+void wats__idgen_init(wats__idgen *g, int derive);
+void wats__idgen_feed(wats__idgen *g, const void *data, size_t len);
+/** Feed the whole file behind fd (pread, the offset is left alone). */
+int wats__idgen_hash_fd(wats__idgen *g, int fd, const char *name);
+/** The next id (derived, or from the seeded generator). */
+int wats__idgen_next(wats__idgen *g, char out[37]);
+/** The conversion's start time as report start text. */
+const char *wats__idgen_start(wats__idgen *g);
 
 /** One conversion in progress: the input, parameters, log and the report sink. */
 typedef struct wats__cctx {
@@ -28,6 +48,7 @@ typedef struct wats__cctx {
 	void *payload;
 	size_t count;                /* reports delivered */
 	double confidence;
+	wats__idgen *ids;            /* shared by copies of the context; NULL: ids from the OS */
 } wats__cctx;
 
 /** Read up to cap bytes of the input; *got = 0 at the end. */
@@ -35,7 +56,12 @@ int wats__cctx_read(wats__cctx *c, void *buf, size_t cap, size_t *got);
 /** The whole (remaining) input; *owned is set when it had to be read (free()). */
 int wats__cctx_read_all(wats__cctx *c, const unsigned char **data, size_t *len, char **owned,
 			size_t max);
-/** Deliver a report (ownership passes on, also on error). */
+/** An id for a report the converter builds (see wats__idgen). */
+int wats__cctx_new_id(wats__cctx *c, char out[37]);
+/** Give r an id when it has none (derived ids count it as the next index). */
+int wats__cctx_ensure_id(wats__cctx *c, wats_report *r);
+/** Deliver a report (ownership passes on, also on error). With WATS_CONVERT_DERIVE_IDS a
+ * report without an id gets one. */
 int wats__cctx_emit(wats__cctx *c, wats_report *r);
 /** Parameter value or NULL; several spellings may be given, NULL-terminated. */
 const char *wats__cctx_param(const wats__cctx *c, const char *key);
@@ -105,6 +131,8 @@ int wats__new_uut(wats_report **out, wats__cctx *c);
 int wats__ensure_id(wats_report *r);
 /** Parse a double from text: decimal, 0x hex, inf/nan words; 0 or -1. */
 int wats__parse_double(const char *s, double *out);
+/** The double of a JSON number text, exactly as strtod reads it (fast for short decimals). */
+double wats__num_value(const char *s);
 /** Store a number member keeping the text when it is valid JSON, else via the double. */
 int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const char *text);
 

@@ -16,7 +16,9 @@
 #include <strings.h>
 
 #include "convert/lines.h"
+#include "report/report_internal.h"
 #include "util/buf.h"
+#include "util/jsonnum.h"
 #include "util/utf8.h"
 
 #define MAX_COLS 4096
@@ -61,6 +63,8 @@ typedef struct csvst {
 	wats_report *r;
 	char *cur_group;
 	int any_failed, result_set;
+	wats_node *steps;    /* the root's steps of st->r (fast path) */
+	wats_node *last_step;
 } csvst;
 
 static void ref_free(ref *r)
@@ -346,6 +350,45 @@ static int set_num(csvst *st, wats_node *obj, const char *key, const char *v, lo
 	return wats_node_set_string(st->r, obj, key, v);
 }
 
+/* A numeric cell as the builder may take it: JSON number text no longer than set_num keeps. */
+static int plain_num(const char *v)
+{
+	return v && *v && strlen(v) < 128 && wats__json_number_valid(v);
+}
+
+/*
+ * The common numeric step (value and the limits its operator needs are plain numbers, decimal
+ * point): built in one go, the same document as the general path below. 1 when done, 0 when
+ * the general path must do it.
+ */
+static int fast_numeric(csvst *st, const char *name, const char *v, wats_compop op,
+			const char *lo, const char *hi, const char *unit, wats_status status,
+			int *rc)
+{
+	int nl = wats_compop_limits(op);
+	const char *low = nl == 1 ? (lo && *lo ? lo : hi) : nl == 2 ? lo : NULL;
+	const char *high = nl == 2 ? hi : NULL;
+	if (st->m.decimal != '.' || !st->steps || !plain_num(v) || (nl >= 1 && !plain_num(low)) ||
+	    (nl == 2 && !plain_num(high)))
+		return 0;
+	if (status == WATS_STATUS_NONE)
+		status = nl <= 0 ? WATS_STATUS_PASSED
+				 : wats_compop_eval(op, wats__num_value(v), low ? wats__num_value(low) : 0,
+						    high ? wats__num_value(high) : 0);
+	wats_obj_builder b;
+	wats_numeric_texts t = { NULL, v, unit, low, high, op, status };
+	if (!wats__build_step(&b, st->r, "ET_NLT", name, strlen(name), status) ||
+	    !wats__build_numeric_meas(&b, &t)) {
+		*rc = wats__error_oom();
+		return 1;
+	}
+	wats__build_push(st->steps, &st->last_step, b.obj);
+	if (status == WATS_STATUS_FAILED || status == WATS_STATUS_ERROR)
+		st->any_failed = 1;
+	*rc = 0;
+	return 1;
+}
+
 static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long line)
 {
 	wats_step *root = wats_report_root(st->r), *s;
@@ -383,6 +426,9 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 			op = WATS_COMP_LOG;
 		}
 		const char *unit = val(st, &d->unit);
+		if (fast_numeric(st, name, v, op, lo, hi, unit && *unit ? unit : NULL, status, &rc))
+			return rc;
+		st->steps = NULL; /* the general path appends too: no tail kept from here on */
 		rc = wats_step_add(&s, root, WATS_STEP_NUMERIC, name);
 		if (!rc)
 			rc = wats_step_add_numeric(&m, s, NULL, 0, op, 0, 0, unit && *unit ? unit : NULL);
@@ -399,6 +445,7 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 	} else if (kind == K_PASSFAIL) {
 		if (!v || !*v)
 			return 0;
+		st->steps = NULL;
 		int pass = !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "pass") ||
 			   !strcasecmp(v, "passed") || !strcasecmp(v, "ok") || !strcasecmp(v, "P");
 		rc = wats_step_add(&s, root, WATS_STEP_PASSFAIL, name);
@@ -409,6 +456,7 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 	} else if (kind == K_STRING) {
 		if (!v)
 			return 0;
+		st->steps = NULL;
 		const char *ops = val(st, &d->compop), *lim = val(st, &d->low);
 		wats_compop op = ops && *ops ? wats_compop_parse(ops) : lim ? WATS_COMP_CASESENSIT : WATS_COMP_LOG;
 		if (op == WATS_COMP_UNKNOWN)
@@ -417,6 +465,7 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 		if (!rc)
 			rc = wats_step_add_string(&m, s, NULL, v, op, lim);
 	} else {
+		st->steps = NULL;
 		rc = wats_step_add(&s, root, WATS_STEP_ACTION, name);
 		if (!rc && status == WATS_STATUS_NONE)
 			status = WATS_STATUS_DONE;
@@ -512,7 +561,17 @@ static int begin(csvst *st, long line)
 {
 	int rc = wats__new_uut(&st->r, st->c);
 	st->any_failed = st->result_set = 0;
-	return rc ? rc : header_fields(st, line);
+	if (rc)
+		return rc;
+	/* The fast path appends to the root's steps itself while only it has added steps. */
+	st->steps = wats__obj_get(wats_report_root(st->r), WATS_K_steps);
+	st->last_step = NULL;
+	if (st->steps && (st->steps->kind != WATS_NODE_ARRAY || st->steps->len))
+		st->steps = NULL;
+	rc = header_fields(st, line);
+	if (st->steps && st->steps->len) /* sequenceName etc. may have touched the root */
+		st->steps = NULL;
+	return rc;
 }
 
 static int data_row(csvst *st, long line)

@@ -298,6 +298,13 @@ int wats__cctx_read_all(wats__cctx *c, const unsigned char **data, size_t *len, 
 
 int wats__cctx_emit(wats__cctx *c, wats_report *r)
 {
+	if (c->ids && c->ids->derive) {
+		int rc = wats__cctx_ensure_id(c, r);
+		if (rc < 0) {
+			wats_report_free(r);
+			return rc;
+		}
+	}
 	c->count++;
 	c->log->reports++;
 	if (!c->cb) {
@@ -667,21 +674,34 @@ static int run(size_t *count, const wats_converters *reg, const char *name, int 
 	wats_convert_options defaults = WATS_CONVERT_OPTIONS_INIT;
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != WATS_CONVERT_OPTIONS_VERSION)
+	/* Version 1 callers have no flags member. */
+	if (opts->version != WATS_CONVERT_OPTIONS_VERSION && opts->version != 1)
 		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID,
 				   "wats_convert_options version %u is not %d", opts->version,
 				   WATS_CONVERT_OPTIONS_VERSION);
+	unsigned flags = opts->version >= 2 ? opts->flags : 0;
 	wats_conversion_log own_log;
 	memset(&own_log, 0, sizeof(own_log));
 	wats_conversion_log *log = opts->log ? opts->log : &own_log;
 	wats_conversion_log_reset(log);
 	double t0 = now_ms();
 	const char *shown = name ? name : "<buffer>";
-	wats__cctx c = { shown, data, len, 0, fd, opts->params, log, cb, payload, 0, 1.0 };
+	wats__cctx c = { shown, data, len, 0, fd, opts->params, log, cb, payload, 0, 1.0, NULL };
 	const wats_converter *cv = NULL;
 	int rc = 0;
+	wats__idgen ids;
+	wats__idgen_init(&ids, (flags & WATS_CONVERT_DERIVE_IDS) != 0);
+	c.ids = &ids;
+	if (ids.derive) {
+		if (data)
+			wats__idgen_feed(&ids, data, len);
+		else
+			rc = wats__idgen_hash_fd(&ids, fd, shown);
+	}
 
-	if (opts->converter && strcasecmp(opts->converter, "auto")) {
+	if (rc) {
+		/* the input could not be read for derived ids */
+	} else if (opts->converter && strcasecmp(opts->converter, "auto")) {
 		cv = wats_converters_find(reg, opts->converter);
 		if (!cv)
 			rc = wats__error(WATS_EINVAL, WATS_ERRCLASS_CONVERT,

@@ -1,12 +1,14 @@
 /* Small helpers shared by the converters. */
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "convert/convert_internal.h"
+#include "report/report_internal.h"
 #include "util/jsonnum.h"
 #include "util/uuid.h"
 
@@ -173,6 +175,40 @@ int wats__parse_double(const char *s, double *out)
 	return *end ? -1 : 0;
 }
 
+double wats__num_value(const char *s)
+{
+	/* Exact fast path (Clinger): at most 15 significant digits and a power of ten up to 22
+	 * are both exact doubles, so one multiplication or division rounds correctly, giving
+	 * strtod's result. Anything else goes to strtod. */
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	const char *p = s;
+	int neg = *p == '-';
+	p += neg;
+	uint64_t m = 0;
+	int digits = 0, exp10 = 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (m || *p != '0') {
+			m = m * 10 + (uint64_t)(*p - '0');
+			digits++;
+			if (digits > 15)
+				return strtod(s, NULL);
+		}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			exp10--;
+			if (m || *p != '0') {
+				m = m * 10 + (uint64_t)(*p - '0');
+				if (++digits > 15)
+					return strtod(s, NULL);
+			}
+		}
+	if (*p || exp10 < -22) /* exponents, words, stray text: strtod decides */
+		return strtod(s, NULL);
+	double v = exp10 ? (double)m / p10[-exp10] : (double)m;
+	return neg ? -v : v;
+}
+
 int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const char *text)
 {
 	if (wats__json_number_valid(text))
@@ -185,7 +221,17 @@ int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const ch
 
 int wats__new_uut(wats_report **out, wats__cctx *c)
 {
-	int rc = wats_report_new(out, WATS_REPORT_UUT);
+	char id[37];
+	int rc = wats__cctx_new_id(c, id);
+	if (rc < 0)
+		return rc;
+	if (c->ids) {
+		rc = wats__report_create(out, WATS_REPORT_UUT, id, wats__idgen_start(c->ids));
+	} else {
+		rc = wats_report_new(out, WATS_REPORT_UUT);
+		if (!rc)
+			rc = wats_report_set_id(*out, id);
+	}
 	if (rc < 0)
 		return rc;
 	wats_report *r = *out;
@@ -206,6 +252,24 @@ int wats__new_uut(wats_report **out, wats__cctx *c)
 	if ((v = wats__cctx_param(c, "purpose")))
 		wats_report_set_purpose(r, v);
 	return 0;
+}
+
+int wats__cctx_new_id(wats__cctx *c, char out[37])
+{
+	if (c->ids)
+		return wats__idgen_next(c->ids, out);
+	if (wats__uuid_v4(out) < 0)
+		return wats__error(WATS_EIO, WATS_ERRCLASS_OS, "no random source for a report id");
+	return 0;
+}
+
+int wats__cctx_ensure_id(wats__cctx *c, wats_report *r)
+{
+	if (wats_report_id(r))
+		return 0;
+	char id[37];
+	int rc = wats__cctx_new_id(c, id);
+	return rc < 0 ? rc : wats_report_set_id(r, id);
 }
 
 int wats__ensure_id(wats_report *r)

@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "convert/lines.h"
+#include "report/report_internal.h"
+#include "util/jsonnum.h"
 
 enum { S_NONE, S_HEADER, S_STEPS, S_FOOTER };
 #define MAXF 16
@@ -24,7 +26,21 @@ typedef struct wstf {
 	int depth;
 	wats_step *last_numeric; /* for further measurement rows */
 	wats_step *last_chart;
+	char op_text[16];        /* the last operator text and its value: files repeat a few */
+	wats_compop op;
 } wstf;
+
+static wats_compop compop_of(wstf *w, const char *text)
+{
+	if (!strcmp(text, w->op_text))
+		return w->op;
+	wats_compop op = wats_compop_parse(text);
+	if (strlen(text) < sizeof(w->op_text)) {
+		strcpy(w->op_text, text);
+		w->op = op;
+	}
+	return op;
+}
 
 static wats_status status_of(const char *s, wstf *w, long line)
 {
@@ -230,6 +246,49 @@ static int numeric_meas(wstf *w, wats_step *s, const char *name, char **f, long 
 	return rc;
 }
 
+static int plain_num(const char *v)
+{
+	return *v && wats__json_number_valid(v);
+}
+
+/*
+ * The common row: a NumericLimitTest whose value and limits are plain numbers, a known
+ * operator and status, at most an execution time. Built in one go through the bulk builder —
+ * the same document the general path makes. 1 when done (rc set), 0 to take the general path.
+ */
+static int fast_numeric(wstf *w, wats_step *parent, const char *name, char **f, int *rc)
+{
+	wats_compop op = *f[6] ? compop_of(w, f[6]) : WATS_COMP_LOG;
+	if (op == WATS_COMP_UNKNOWN)
+		return 0;
+	if (!*f[6] && (*f[4] || *f[5]))
+		op = *f[4] && *f[5] ? WATS_COMP_GELE : WATS_COMP_GE;
+	int nl = wats_compop_limits(op);
+	if (nl < 0 || (*f[3] && !plain_num(f[3])) || (nl >= 1 && !plain_num(f[4])) ||
+	    (nl == 2 && !plain_num(f[5])) || (nl < 2 && *f[5]) || (nl < 1 && *f[4]) ||
+	    (*f[9] && !plain_num(f[9])) || *f[10] || *f[11] || *f[12])
+		return 0;
+	wats_status st = *f[8] ? wats_status_parse(f[8]) : WATS_STATUS_DONE;
+	wats_node *steps = wats__obj_get(parent, WATS_K_steps);
+	if (st == WATS_STATUS_NONE || !steps || steps->kind != WATS_NODE_ARRAY)
+		return 0;
+	if (!name)
+		name = "NumericTest";
+	wats_obj_builder b;
+	wats_numeric_texts t = { NULL, *f[3] ? f[3] : NULL, *f[7] ? f[7] : NULL,
+				 nl >= 1 ? f[4] : NULL, nl == 2 ? f[5] : NULL, op, st };
+	if (!wats__build_step(&b, w->r, "ET_NLT", name, strlen(name), st) ||
+	    !wats__build_numeric_meas(&b, &t) ||
+	    (*f[9] && !wats__build_textn(&b, WATS_K_totTime, WATS_NODE_NUMBER, f[9], strlen(f[9])))) {
+		*rc = wats__error_oom();
+		return 1;
+	}
+	wats__node_append(w->r, steps, b.obj);
+	w->last_numeric = b.obj;
+	*rc = 0;
+	return 1;
+}
+
 static int step_line(wstf *w, char **f, int n, long line)
 {
 	(void)n;
@@ -242,8 +301,8 @@ static int step_line(wstf *w, char **f, int n, long line)
 	if (!strcmp(type, "StepType"))
 		return 0; /* column header row */
 	/* A row without a step name right after a numeric step adds a measurement to it. */
-	if ((!strcasecmp(type, "NumericLimitTest") || !strcasecmp(type, "MultipleNumericLimitTest")) &&
-	    !*f[1] && w->last_numeric) {
+	if (!*f[1] && w->last_numeric &&
+	    (!strcasecmp(type, "NumericLimitTest") || !strcasecmp(type, "MultipleNumericLimitTest"))) {
 		s = w->last_numeric;
 		if (wats_step_kind_of(s) == WATS_STEP_NUMERIC) {
 			/* Becomes a multiple numeric step: the first measurement needs a name too. */
@@ -256,6 +315,8 @@ static int step_line(wstf *w, char **f, int n, long line)
 	}
 	w->last_numeric = NULL;
 	const char *name = *f[1] ? f[1] : *f[2] ? f[2] : NULL;
+	if (!strcasecmp(type, "NumericLimitTest") && fast_numeric(w, parent, name, f, &rc))
+		return rc;
 	wats_status st = status_of(f[8], w, line);
 	if (!strcasecmp(type, "SequenceCall")) {
 		if (w->depth >= MAX_SEQ_DEPTH)
@@ -376,7 +437,9 @@ int wats__wstf_convert(const wats_converter *cv, wats__cctx *c)
 	while ((rc = wats__lines_next(&l, &line, &len)) == 1) {
 		if (!len)
 			continue;
-		if (marker(line, "--Header-Start--")) {
+		/* Section markers: looked for only on lines that have a "--" at all. */
+		int mark = strstr(line, "--") != NULL;
+		if (mark && marker(line, "--Header-Start--")) {
 			if (w.r && (rc = finish_report(&w)) < 0)
 				break;
 			if ((rc = begin_report(&w)) < 0)
@@ -386,15 +449,15 @@ int wats__wstf_convert(const wats_converter *cv, wats__cctx *c)
 		}
 		if (!w.r)
 			continue;
-		if (marker(line, "--Step-Data-Start--")) {
+		if (mark && marker(line, "--Step-Data-Start--")) {
 			w.state = S_STEPS;
 			continue;
 		}
-		if (marker(line, "--Step-Data-End--")) {
+		if (mark && marker(line, "--Step-Data-End--")) {
 			w.state = S_FOOTER;
 			continue;
 		}
-		if (marker(line, "--UUT-End--") || marker(line, "-- UUT-End--")) {
+		if (mark && (marker(line, "--UUT-End--") || marker(line, "-- UUT-End--"))) {
 			if ((rc = finish_report(&w)) < 0)
 				break;
 			continue;

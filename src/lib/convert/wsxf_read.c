@@ -7,6 +7,19 @@
 #include "convert/nodeutil.h"
 #include "convert/wsxf_spec.h"
 #include "convert/xmlin.h"
+#include "report/report_internal.h"
+#include "util/jsonnum.h"
+
+#define MAX_FIELDS 32
+#define TAB_SIZE 1024 /* names of all specs: about 200 */
+
+/* Name classes in the lookup table: an attribute, a child element, a WSJF key (cw:KEY). */
+enum { C_ATTR, C_CHILD, C_JSON };
+
+typedef struct slot {
+	const char *name;
+	unsigned char len, kind, cls, idx;
+} slot;
 
 enum { F_ROOT, F_OBJ, F_TEXT, F_SUB, F_SKIP };
 
@@ -27,7 +40,63 @@ typedef struct rd {
 	int top; /* index of the top frame, -1 when empty */
 	wats_buf tmp, tmp2;
 	int warned_ns;
+	/* Built once per conversion: the interned key id of every field, and one open-addressing
+	 * table from (element kind, class, name) to the field, instead of a strcmp over the
+	 * element's fields for every attribute. */
+	short keys[WK_COUNT][MAX_FIELDS];
+	slot tab[TAB_SIZE];
 } rd;
+
+static unsigned name_hash(int kind, int cls, const char *name, size_t len)
+{
+	unsigned char c0 = (unsigned char)name[0], cm = (unsigned char)name[len / 2],
+		      cl = (unsigned char)name[len - 1];
+	return ((unsigned)kind * 40503u + (unsigned)cls * 7919u + (unsigned)len * 131u + c0 * 31u +
+		cm * 17u + cl) & (TAB_SIZE - 1);
+}
+
+/* The first field of kind whose name (in class cls) is name; -1 when none. */
+static int lookup(const rd *d, int kind, int cls, const char *name)
+{
+	size_t len = strlen(name);
+	if (!len || len > 255)
+		return -1;
+	for (unsigned h = name_hash(kind, cls, name, len);; h = (h + 1) & (TAB_SIZE - 1)) {
+		const slot *e = &d->tab[h];
+		if (!e->name)
+			return -1;
+		if (e->kind == kind && e->cls == cls && e->len == len && !memcmp(e->name, name, len))
+			return e->idx;
+	}
+}
+
+static void tab_add(rd *d, int kind, int cls, const char *name, int idx)
+{
+	size_t len = strlen(name);
+	if (lookup(d, kind, cls, name) >= 0)
+		return; /* the first field of that name wins, as the scans it replaces did */
+	unsigned h = name_hash(kind, cls, name, len);
+	while (d->tab[h].name)
+		h = (h + 1) & (TAB_SIZE - 1);
+	d->tab[h] = (slot){ name, (unsigned char)len, (unsigned char)kind, (unsigned char)cls,
+			    (unsigned char)idx };
+}
+
+static void tables_init(rd *d)
+{
+	for (int k = 0; k < WK_COUNT; k++) {
+		const wsxf_spec *s = &wats__wsxf_specs[k];
+		for (size_t i = 0; i < s->n && i < MAX_FIELDS; i++) {
+			const wsxf_field *fd = &s->fields[i];
+			d->keys[k][i] = (short)wats__key_lookup(fd->json, strlen(fd->json));
+			tab_add(d, k, C_JSON, fd->json, (int)i);
+			if (fd->src == WS_ATTR)
+				tab_add(d, k, C_ATTR, fd->xml, (int)i);
+			else if (fd->src == WS_TEXT || fd->src == WS_OBJ || fd->src == WS_ARR)
+				tab_add(d, k, C_CHILD, fd->xml, (int)i);
+		}
+	}
+}
 
 static int ns_ok(const char *name)
 {
@@ -40,13 +109,34 @@ static int oom(void)
 	return wats__error_oom();
 }
 
-/* Set obj[key] from XML text with a conversion; warns when the text is not a proper value. */
-static int set_conv(rd *d, wats__xml *x, wats_node *obj, const char *key, int conv,
-		    const char *text, const char *el, const char *attr)
+/* The reader's conversion of XML text (wats__wsxf_from_xml, without copies for the common
+ * string and number cases); warns when the text is not a proper value. */
+static void convert_text(rd *d, wats__xml *x, int conv, const char *text, const char *el,
+			 const char *attr, wats_node_kind *k, const char **v, size_t *vl)
 {
-	wats_node_kind k;
-	int ok = wats__wsxf_from_xml(&d->tmp, &k, conv, text);
-	const char *v = d->tmp.ptr ? d->tmp.ptr : "";
+	int ok = 1;
+	switch (conv) {
+	case WC_STR:
+	case WC_STRN:
+		*k = conv == WC_STRN && !*text ? WATS_NODE_NULL : WATS_NODE_STRING;
+		*v = text;
+		*vl = strlen(text);
+		return;
+	case WC_NUM:
+		*v = text;
+		*vl = strlen(text);
+		if (wats__json_number_valid(text)) {
+			*k = WATS_NODE_NUMBER;
+			return;
+		}
+		*k = WATS_NODE_STRING;
+		ok = !strcmp(text, "NaN") || !strcmp(text, "Infinity") || !strcmp(text, "-Infinity");
+		break;
+	default:
+		ok = wats__wsxf_from_xml(&d->tmp, k, conv, text);
+		*v = d->tmp.ptr ? d->tmp.ptr : "";
+		*vl = d->tmp.ptr ? d->tmp.len : 0;
+	}
 	if (!ok)
 		wats__cctx_warn(d->c, wats__xml_line(x), el,
 				"%s='%.80s' is not a valid %s; kept as the string", attr, text,
@@ -54,15 +144,40 @@ static int set_conv(rd *d, wats__xml *x, wats_node *obj, const char *key, int co
 				: conv == WC_GROUP ? "group (Main, Setup, Cleanup)"
 				: conv == WC_BOOL ? "boolean" : conv == WC_TYPE ? "report type (UUT, UUR)"
 				: "value");
-	int rc;
-	switch (k) {
-	case WATS_NODE_NULL: rc = wats_node_set_null(d->cur, obj, key); break;
-	case WATS_NODE_NUMBER: rc = wats_node_set_number_text(d->cur, obj, key, v); break;
-	case WATS_NODE_BOOL: rc = wats_node_set_bool(d->cur, obj, key, !strcmp(v, "true")); break;
-	default: rc = wats_node_set_stringn(d->cur, obj, key, v, d->tmp.len); break;
-	}
-	if (rc < 0)
-		return wats__xml_error(x, rc, "<%s %s>: %s", el, attr, wats_error_last()->message);
+}
+
+/* Append member key (a fresh object: no search) from XML text with a conversion. */
+static int build_conv(rd *d, wats__xml *x, wats_obj_builder *b, int key, int conv,
+		      const char *text, const char *el, const char *attr)
+{
+	wats_node_kind k;
+	const char *v;
+	size_t vl;
+	convert_text(d, x, conv, text, el, attr, &k, &v, &vl);
+	wats_node *n = k == WATS_NODE_BOOL ? wats__build_member(b, key, k)
+					   : wats__build_textn(b, key, k, k == WATS_NODE_NULL ? NULL : v, vl);
+	if (!n)
+		return wats__xml_error(x, WATS_ENOMEM, "<%s %s>: out of memory", el, attr);
+	if (k == WATS_NODE_BOOL)
+		n->u.boolean = !strcmp(v, "true");
+	return 0;
+}
+
+/* Set obj[key] (replacing a placeholder in place) from XML text with a conversion. */
+static int put_conv(rd *d, wats__xml *x, wats_node *obj, int key, int conv, const char *text,
+		    const char *el, const char *attr)
+{
+	wats_node_kind k;
+	const char *v;
+	size_t vl;
+	convert_text(d, x, conv, text, el, attr, &k, &v, &vl);
+	wats_node *n = k == WATS_NODE_BOOL ? wats__obj_put(d->cur, obj, key, k)
+					   : wats__obj_put_text(d->cur, obj, key, k,
+								k == WATS_NODE_NULL ? NULL : v, vl);
+	if (!n)
+		return wats__xml_error(x, WATS_ENOMEM, "<%s %s>: out of memory", el, attr);
+	if (k == WATS_NODE_BOOL)
+		n->u.boolean = !strcmp(v, "true");
 	return 0;
 }
 
@@ -103,8 +218,6 @@ static int parse_extras(rd *d, wats__xml *x, const char *json, wats_report **scr
 	return 0;
 }
 
-#define MAX_FIELDS 32
-
 static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 {
 	const wsxf_spec *s = f->spec;
@@ -115,6 +228,7 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 	/* One pass over the attributes: catalogue values and cw:<key> values per field. */
 	const char *vals[MAX_FIELDS] = { 0 }, *cwvals[MAX_FIELDS] = { 0 };
 	const char *cw_json = NULL, *cw_absent = NULL;
+	int cw_other = 0;
 	for (const char **a = atts; a[0]; a += 2) {
 		const char *bar = strrchr(a[0], '|');
 		const char *local = bar ? bar + 1 : a[0];
@@ -128,21 +242,19 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 				cw_absent = a[1];
 				continue;
 			}
-			const wsxf_field *fd = wats__wsxf_field(s, local);
-			if (fd)
-				cwvals[fd - s->fields] = a[1];
+			int fi = lookup(d, f->kind, C_JSON, local);
+			if (fi >= 0)
+				cwvals[fi] = a[1];
+			else
+				cw_other = 1;
 			continue;
 		}
 		if (bar && !ns_ok(a[0]))
 			continue; /* xsi:..., other vocabularies */
-		int known = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (s->fields[i].src == WS_ATTR && !strcmp(s->fields[i].xml, local)) {
-				vals[i] = a[1];
-				known = 1;
-				break;
-			}
-		if (!known && !is_ignored(s, local))
+		int fi = lookup(d, f->kind, C_ATTR, local);
+		if (fi >= 0)
+			vals[fi] = a[1];
+		else if (!is_ignored(s, local))
 			wats__cctx_warn(d->c, wats__xml_line(x), el,
 					"attribute %s of <%s> has no WSJF equivalent; not converted",
 					local, el);
@@ -171,27 +283,35 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 			st = wats_node_string(es, NULL);
 		f->is_seq = st && wats_step_kind_from_type(st) == WATS_STEP_SEQUENCE;
 	}
+	/* The object is fresh (just created, or reset by a second element of the same name):
+	 * members go in by the bulk builder, in the catalogue's order. */
+	wats_obj_builder b;
+	wats__build_on(&b, d->cur, f->obj);
+	const short *keys = d->keys[f->kind];
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const wsxf_field *fd = &s->fields[i];
 		wats_node *ev = extras ? wats_node_get(extras, fd->json) : NULL;
 		if (ev) {
 			rc = wats__node_copy(d->cur, f->obj, fd->json, ev);
+			wats__build_on(&b, d->cur, f->obj);
 			f->filled |= 1u << i;
 		} else if (cwvals[i]) {
-			rc = wats_node_set_string(d->cur, f->obj, fd->json, cwvals[i]);
+			rc = wats__build_textn(&b, keys[i], WATS_NODE_STRING, cwvals[i], strlen(cwvals[i]))
+				     ? 0 : WATS_ENOMEM;
 			f->filled |= 1u << i;
 		} else if (fd->src == WS_ATTR) {
 			if (vals[i]) {
-				rc = set_conv(d, x, f->obj, fd->json, fd->conv, vals[i], el, fd->xml);
+				rc = build_conv(d, x, &b, keys[i], fd->conv, vals[i], el, fd->xml);
 				f->filled |= 1u << i;
 			} else if (fd->dflt == WD_NULL && !(f->absent & (1u << i))) {
-				rc = wats_node_set_null(d->cur, f->obj, fd->json);
+				rc = wats__build_member(&b, keys[i], WATS_NODE_NULL) ? 0 : WATS_ENOMEM;
 			}
 		} else if ((fd->flags & WF_PH) || ((fd->flags & WF_PH_SEQ) && f->is_seq)) {
-			rc = wats_node_set_null(d->cur, f->obj, fd->json);
+			rc = wats__build_member(&b, keys[i], WATS_NODE_NULL) ? 0 : WATS_ENOMEM;
 			f->pending |= 1u << i;
 		}
 	}
+	wats__build_done(&b);
 	/* Extras outside the catalogue, in their order. */
 	if (extras && !rc)
 		for (wats_node *m = wats_node_first(extras); m && !rc; m = wats_node_next(m))
@@ -199,7 +319,7 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 				rc = wats__node_copy(d->cur, f->obj, wats_node_key(m), m);
 	wats_report_free(scratch);
 	/* cw:<key> strings outside the catalogue. */
-	for (const char **a = atts; a[0] && !rc; a += 2) {
+	for (const char **a = atts; cw_other && a[0] && !rc; a += 2) {
 		if (!wats__xml_in_ns(a[0], CW_NS))
 			continue;
 		const char *local = wats__xml_local(a[0]);
@@ -287,7 +407,8 @@ static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
 			if (!v)
 				v = wats__xml_attr(atts, WSXF_NS, fd->xml);
 			if (v) {
-				rc = set_conv(d, x, top->obj, fd->json, fd->conv, v, s->sub, fd->xml);
+				rc = put_conv(d, x, top->obj, d->keys[top->kind][i], fd->conv, v, s->sub,
+					      fd->xml);
 				top->filled |= 1u << i;
 			}
 		}
@@ -295,13 +416,8 @@ static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
 			return rc;
 		return push(d, x, F_SUB) ? 0 : WATS_ELIMIT;
 	}
-	const wsxf_field *fd = NULL;
-	for (size_t i = 0; i < s->n; i++)
-		if ((s->fields[i].src == WS_TEXT || s->fields[i].src == WS_OBJ ||
-		     s->fields[i].src == WS_ARR) && !strcmp(s->fields[i].xml, local)) {
-			fd = &s->fields[i];
-			break;
-		}
+	int fi = lookup(d, top->kind, C_CHILD, local);
+	const wsxf_field *fd = fi >= 0 ? &s->fields[fi] : NULL;
 	if (!fd) {
 		wats__cctx_warn(d->c, wats__xml_line(x), local,
 				"element <%s> inside <%s> is not part of WSXF; skipped", local,
@@ -319,22 +435,21 @@ static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
 		return 0;
 	}
 	wats_node *obj = NULL;
-	int rc;
+	int key = d->keys[top->kind][idx];
 	if (fd->src == WS_OBJ) {
 		if ((top->filled & (1u << idx)) && !(top->pending & (1u << idx)))
 			wats__cctx_warn(d->c, wats__xml_line(x), local,
 					"second <%s> in <%s>; the last one is kept", local, s->element);
-		rc = wats_node_set_object(&obj, d->cur, parent, fd->json);
+		obj = wats__obj_put(d->cur, parent, key, WATS_NODE_OBJECT);
 	} else {
-		wats_node *arr = wats_node_get(parent, fd->json);
-		rc = 0;
-		if (!arr || wats_node_kind_of(arr) != WATS_NODE_ARRAY)
-			rc = wats_node_set_array(&arr, d->cur, parent, fd->json);
-		if (!rc)
-			rc = wats_node_set_object(&obj, d->cur, arr, NULL);
+		wats_node *arr = wats__obj_get(parent, key);
+		if (!arr || arr->kind != WATS_NODE_ARRAY)
+			arr = wats__obj_put(d->cur, parent, key, WATS_NODE_ARRAY);
+		if (arr && (obj = wats__node_new(d->cur, WATS_NODE_OBJECT)))
+			wats__node_append(d->cur, arr, obj);
 	}
-	if (rc < 0)
-		return wats__xml_error(x, rc, "<%s>: %s", local, wats_error_last()->message);
+	if (!obj)
+		return wats__xml_error(x, WATS_ENOMEM, "<%s>: out of memory", local);
 	top->filled |= 1u << idx;
 	frame *f = push(d, x, F_OBJ);
 	if (!f)
@@ -348,17 +463,20 @@ static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
 static int finish_object(rd *d, wats__xml *x, frame *f, const char *text, size_t len)
 {
 	const wsxf_spec *s = f->spec;
+	const short *keys = d->keys[f->kind];
+	wats_report *r = d->cur;
 	int rc = 0;
+	(void)len;
 	for (size_t i = 0; i < s->n && !rc; i++) {
 		const wsxf_field *fd = &s->fields[i];
 		uint32_t bit = 1u << i;
 		if (fd->src == WS_BODY && !(f->filled & bit)) {
-			if (f->absent & bit) {
-				rc = wats_node_remove(d->cur, f->obj, fd->json);
-			} else {
-				(void)len;
-				rc = set_conv(d, x, f->obj, fd->json, fd->conv, text, s->element, "(text)");
-			}
+			if (f->absent & bit)
+				rc = wats__obj_remove(r, f->obj, keys[i])
+					     ? 0 : wats__error(WATS_ENOTFOUND, WATS_ERRCLASS_INVALID,
+							       "no member '%s'", fd->json);
+			else
+				rc = put_conv(d, x, f->obj, keys[i], fd->conv, text, s->element, "(text)");
 			continue;
 		}
 		if (f->filled & bit)
@@ -368,12 +486,13 @@ static int finish_object(rd *d, wats__xml *x, frame *f, const char *text, size_t
 			    (fd->dflt == WD_ARRAY_SEQ && f->is_seq));
 		if (f->pending & bit) {
 			if (!want)
-				rc = wats_node_remove(d->cur, f->obj, fd->json);
+				wats__obj_remove(r, f->obj, keys[i]); /* the placeholder */
 			else if (fd->dflt != WD_NULL)
-				rc = wats_node_set_array(NULL, d->cur, f->obj, fd->json);
+				rc = wats__obj_put(r, f->obj, keys[i], WATS_NODE_ARRAY) ? 0 : WATS_ENOMEM;
 		} else if (want && fd->src != WS_ATTR) {
-			rc = fd->dflt == WD_NULL ? wats_node_set_null(d->cur, f->obj, fd->json)
-						 : wats_node_set_array(NULL, d->cur, f->obj, fd->json);
+			rc = wats__obj_put(r, f->obj, keys[i], fd->dflt == WD_NULL ? WATS_NODE_NULL
+										: WATS_NODE_ARRAY)
+				     ? 0 : WATS_ENOMEM;
 		}
 	}
 	if (rc < 0)
@@ -389,9 +508,10 @@ static int on_end(wats__xml *x, void *ud, const char *name, const char *text, si
 	int rc = 0;
 	if (f->type == F_TEXT) {
 		frame *parent = &d->stack[d->top - 1];
-		rc = set_conv(d, x, f->obj, f->field->json, f->field->conv, text,
+		int i = field_index(parent->spec, f->field);
+		rc = put_conv(d, x, f->obj, d->keys[parent->kind][i], f->field->conv, text,
 			      parent->spec->element, f->field->xml);
-		parent->filled |= 1u << field_index(parent->spec, f->field);
+		parent->filled |= 1u << i;
 	} else if (f->type == F_OBJ) {
 		rc = finish_object(d, x, f, text, len);
 		if (!rc && f->kind == WK_REPORT) {
@@ -430,6 +550,7 @@ int wats__wsxf_convert(const wats_converter *cv, wats__cctx *c)
 		return oom();
 	d->c = c;
 	d->top = -1;
+	tables_init(d);
 	wats__xml_handlers h = { d, on_start, on_end };
 	int rc = wats__xml_parse(c, &h);
 	if (!rc && c->count == 0)

@@ -27,6 +27,42 @@ int wats__build_static(wats_obj_builder *b, int key_id, const char *text);
 int wats__build_str(wats_obj_builder *b, int key_id, const char *text);
 int wats__build_num(wats_obj_builder *b, int key_id, double v);
 
+/* Bulk building (build.c): for converters that checked their input (UTF-8, JSON number text)
+ * once as it arrived. Keys are interned ids and unique by construction; nothing is searched. */
+/** Continue building an existing object: appends go after its last member. Between builder
+ * appends and wats__node_append on the same object, call wats__build_on again (before
+ * building) or wats__build_done (after): the append cache must not keep a stale tail. */
+void wats__build_on(wats_obj_builder *b, wats_report *r, wats_node *obj);
+void wats__build_done(wats_obj_builder *b);
+/** A string or number-text member (copied, not checked); NULL text makes a null member. */
+wats_node *wats__build_textn(wats_obj_builder *b, int key_id, wats_node_kind kind, const char *text,
+			     size_t len);
+/** Append child to an array being filled (the caller keeps its last element in *last). */
+void wats__build_push(wats_node *arr, wats_node **last, wats_node *child);
+/** The report wats_report_new makes, with the caller's id and start text (both copied). */
+int wats__report_create(wats_report **out, wats_report_type type, const char *id, const char *start);
+/** Begin a step object: stepType (static text), name, group M, status st (marked as set).
+ * The caller appends it (wats__node_append) to its parent's steps. NULL on OOM. */
+wats_node *wats__build_step(wats_obj_builder *b, wats_report *r, const char *type, const char *name,
+			    size_t name_len, wats_status st);
+
+/** Set member key_id (replaced in place when present) to a copy of text as kind (STRING or
+ * NUMBER, not checked); NULL text makes it null. */
+wats_node *wats__obj_put_text(wats_report *r, wats_node *obj, int key_id, wats_node_kind kind,
+			      const char *text, size_t len);
+/** Remove member key_id (the last of duplicates, as wats_node_remove): 1, or 0 when absent. */
+int wats__obj_remove(wats_report *r, wats_node *obj, int key_id);
+
+/** One numeric measurement as texts (JSON number text; NULL = absent, value NULL = null). */
+typedef struct wats_numeric_texts {
+	const char *name, *value, *unit, *low, *high;
+	wats_compop op;
+	wats_status status;
+} wats_numeric_texts;
+/** numericMeas: [ that measurement ] on the step being built; the measurement, NULL on OOM.
+ * Same members and order as wats_step_add_numeric_text. */
+wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_texts *t);
+
 /** The code of the error just recorded (an invalid string, out of memory, ...). */
 static inline int wats__failed(void)
 {

@@ -1,0 +1,173 @@
+/*
+ * Bulk building for the converters: whole objects appended member by member with interned key
+ * ids, without the public API's per-member key lookup, duplicate search and UTF-8 re-check.
+ * The caller guarantees unique keys, valid UTF-8 and valid JSON number text (the converters'
+ * readers check their input once, as it arrives). The documents are exactly those the typed
+ * API builds for the same calls, so converters may switch between the two paths freely.
+ */
+#include <string.h>
+
+#include "report/report_internal.h"
+#include "util/error.h"
+
+/* The append cache (node.c) must not keep a last child of obj that the builder has since
+ * appended after: forget obj there, the next wats__node_append walks the list once. */
+static void tail_forget(wats_report *r, const wats_node *obj)
+{
+	for (unsigned i = 0; i < WATS_APPEND_CACHE; i++)
+		if (r->tail[i].parent == obj)
+			r->tail[i].parent = NULL;
+}
+
+void wats__build_done(wats_obj_builder *b)
+{
+	tail_forget(b->r, b->obj);
+}
+
+void wats__build_on(wats_obj_builder *b, wats_report *r, wats_node *obj)
+{
+	tail_forget(r, obj);
+	b->r = r;
+	b->obj = obj;
+	wats_node *last = obj->u.first;
+	while (last && last->next)
+		last = last->next;
+	b->last = last;
+}
+
+wats_node *wats__build_textn(wats_obj_builder *b, int key_id, wats_node_kind kind, const char *text,
+			     size_t len)
+{
+	wats_node *n = wats__build_member(b, key_id, text ? kind : WATS_NODE_NULL);
+	if (!n || !text)
+		return n;
+	char *s = wats__arena_strndup(&b->r->arena, text, len);
+	if (!s) {
+		wats__error_oom();
+		return NULL;
+	}
+	n->u.str = s;
+	n->len = (uint32_t)len;
+	return n;
+}
+
+void wats__build_push(wats_node *arr, wats_node **last, wats_node *child)
+{
+	child->parent = arr;
+	child->next = NULL;
+	if (*last)
+		(*last)->next = child;
+	else
+		arr->u.first = child;
+	*last = child;
+	arr->len++;
+}
+
+int wats__report_create(wats_report **out, wats_report_type type, const char *id, const char *start)
+{
+	*out = NULL;
+	wats_report *r = wats__report_alloc(0);
+	if (!r)
+		return wats__error_oom();
+	r->doc = &r->top;
+	r->top.kind = WATS_NODE_OBJECT;
+	/* The members and order of wats_report_new (report.c). */
+	wats_obj_builder b, i;
+	wats__build_on(&b, r, r->doc);
+	int uut = type == WATS_REPORT_UUT;
+	wats_node *info = NULL;
+	int ok = wats__build_textn(&b, WATS_K_id, WATS_NODE_STRING, id, strlen(id)) &&
+		 wats__build_static(&b, WATS_K_type, uut ? "T" : "R") == 0 &&
+		 wats__build_member(&b, WATS_K_pn, WATS_NODE_NULL) &&
+		 wats__build_member(&b, WATS_K_sn, WATS_NODE_NULL) &&
+		 wats__build_member(&b, WATS_K_rev, WATS_NODE_NULL) &&
+		 wats__build_member(&b, WATS_K_processCode, WATS_NODE_NULL) &&
+		 wats__build_static(&b, WATS_K_result, "P") == 0 &&
+		 wats__build_member(&b, WATS_K_machineName, WATS_NODE_NULL) &&
+		 wats__build_member(&b, WATS_K_location, WATS_NODE_NULL) &&
+		 wats__build_member(&b, WATS_K_purpose, WATS_NODE_NULL) &&
+		 wats__build_textn(&b, WATS_K_start, WATS_NODE_STRING, start, strlen(start)) &&
+		 (info = wats__build_member(&b, uut ? WATS_K_uut : WATS_K_uur, WATS_NODE_OBJECT));
+	if (ok) {
+		wats__build_on(&i, r, info);
+		ok = wats__build_static(&i, WATS_K_user, "") == 0 &&
+		     wats__build_member(&b, WATS_K_subUnits, WATS_NODE_ARRAY) &&
+		     wats__build_member(&b, WATS_K_miscInfos, WATS_NODE_ARRAY);
+	}
+	if (ok && uut) {
+		wats_node *root = wats__build_member(&b, WATS_K_root, WATS_NODE_OBJECT);
+		wats__build_on(&i, r, root ? root : r->doc);
+		ok = root && wats__build_static(&i, WATS_K_stepType, "SequenceCall") == 0 &&
+		     wats__build_static(&i, WATS_K_name, "MainSequence Callback") == 0 &&
+		     wats__build_static(&i, WATS_K_group, "M") == 0 &&
+		     wats__build_static(&i, WATS_K_status, "P") == 0 &&
+		     wats__build_member(&i, WATS_K_steps, WATS_NODE_ARRAY);
+	}
+	if (!ok) {
+		wats_report_free(r);
+		return wats__error_oom();
+	}
+	*out = r;
+	return 0;
+}
+
+wats_node *wats__build_step(wats_obj_builder *b, wats_report *r, const char *type, const char *name,
+			    size_t name_len, wats_status st)
+{
+	if (!wats__build_begin(b, r, WATS_NODE_OBJECT) ||
+	    wats__build_static(b, WATS_K_stepType, type) < 0 ||
+	    !wats__build_textn(b, WATS_K_name, WATS_NODE_STRING, name, name_len) ||
+	    wats__build_static(b, WATS_K_group, "M") < 0 ||
+	    wats__build_static(b, WATS_K_status, wats__status_letter(st)) < 0)
+		return NULL;
+	b->obj->flags |= WATS_NF_STATUS_SET; /* as wats_step_set_status leaves it */
+	return b->obj;
+}
+
+wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_texts *t)
+{
+	wats_obj_builder m;
+	wats_node *arr = wats__build_member(step, WATS_K_numericMeas, WATS_NODE_ARRAY);
+	if (!arr || !wats__build_begin(&m, step->r, WATS_NODE_OBJECT) ||
+	    wats__build_static(&m, WATS_K_status, wats__status_letter(t->status)) < 0 ||
+	    (t->name && !wats__build_textn(&m, WATS_K_name, WATS_NODE_STRING, t->name, strlen(t->name))) ||
+	    !wats__build_textn(&m, WATS_K_value, WATS_NODE_NUMBER, t->value, t->value ? strlen(t->value) : 0) ||
+	    (t->unit && !wats__build_textn(&m, WATS_K_unit, WATS_NODE_STRING, t->unit, strlen(t->unit))) ||
+	    wats__build_static(&m, WATS_K_compOp, wats_compop_name(t->op)) < 0 ||
+	    (t->high && !wats__build_textn(&m, WATS_K_highLimit, WATS_NODE_NUMBER, t->high, strlen(t->high))) ||
+	    (t->low && !wats__build_textn(&m, WATS_K_lowLimit, WATS_NODE_NUMBER, t->low, strlen(t->low))))
+		return NULL;
+	wats_node *last = NULL;
+	wats__build_push(arr, &last, m.obj);
+	return m.obj;
+}
+
+wats_node *wats__obj_put_text(wats_report *r, wats_node *obj, int key_id, wats_node_kind kind,
+			      const char *text, size_t len)
+{
+	wats_node *n = wats__obj_put(r, obj, key_id, text ? kind : WATS_NODE_NULL);
+	if (!n || !text)
+		return n;
+	char *s = wats__arena_strndup(&r->arena, text, len);
+	if (!s) {
+		wats__error_oom();
+		return NULL;
+	}
+	n->u.str = s;
+	n->len = (uint32_t)len;
+	return n;
+}
+
+int wats__obj_remove(wats_report *r, wats_node *obj, int key_id)
+{
+	wats_node *n = wats__obj_get(obj, key_id);
+	if (!n)
+		return 0;
+	wats_node **pp = &obj->u.first;
+	while (*pp != n)
+		pp = &(*pp)->next;
+	*pp = n->next;
+	obj->len--;
+	tail_forget(r, obj); /* it may hold the removed node */
+	return 1;
+}
