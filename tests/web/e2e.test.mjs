@@ -101,15 +101,26 @@ after(async () => {
 test('the login page is usable within 200 ms and the assets are small', async () => {
   // The first load warms Chromium's processes; then the best of five loads.
   const times = [];
+  let best = null;
   for (let i = 0; i < 6; i++) {
     await page.goto(watsd.url + '/');
     await page.getByLabel('API key').waitFor({ timeout: T });
-    const t = await page.evaluate(() => performance.getEntriesByName('usable')[0]?.startTime);
-    assert.ok(typeof t === 'number', 'the page marks "usable"');
-    if (i) times.push(t);
+    // Where the time goes: the HTML, the last script, the session answer, the mark.
+    const m = await page.evaluate(() => {
+      const end = (re) => Math.max(0, ...performance.getEntriesByType('resource')
+        .filter((e) => re.test(e.name)).map((e) => e.responseEnd));
+      return { usable: performance.getEntriesByName('usable')[0]?.startTime,
+        html: performance.getEntriesByType('navigation')[0].responseEnd,
+        scripts: end(/\.js$/), session: end(/\/api\/session$/) };
+    });
+    assert.ok(typeof m.usable === 'number', 'the page marks "usable"');
+    if (i) times.push(m.usable);
+    if (i && (!best || m.usable < best.usable)) best = m;
   }
   times.sort((a, b) => a - b);
-  figures.login_usable_ms = { best: +times[0].toFixed(1), median: +times[2].toFixed(1) };
+  const r1 = (x) => +x.toFixed(1);
+  figures.login_usable_ms = { best: r1(times[0]), median: r1(times[2]),
+    best_run: { html: r1(best.html), scripts: r1(best.scripts), session: r1(best.session) } };
   assert.ok(times[0] < MAX_USABLE_MS, `login form usable in ${times[0]} ms (limit ${MAX_USABLE_MS})`);
   const r = await fetch(watsd.url + '/');
   const csp = r.headers.get('content-security-policy') || '';
