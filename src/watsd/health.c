@@ -206,6 +206,9 @@ json_object *watsd_status_json(watsd *d)
 	add_counter(st, "send_failures", &d->stats.send_failures);
 	add_counter(st, "backpressure", &d->stats.backpressure);
 	add_counter(st, "enqueue_failures", &d->stats.enqueue_failures);
+	size_t peak = 0, held = watsd_files_held(d, &peak);
+	json_object_object_add(st, "files_held", json_object_new_int64((int64_t)held));
+	json_object_object_add(st, "files_held_peak", json_object_new_int64((int64_t)peak));
 	json_object_object_add(r, "counters", st);
 	pthread_mutex_lock(&d->lock);
 	int alive = d->running;

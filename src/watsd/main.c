@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -283,7 +284,12 @@ int main(int argc, char **argv)
 			/* reload.c logs what changed, what needs a restart, or why the file was refused. */
 			char rerr[1024], restart[512];
 			watsd_log(WATS_LOG_INFO, NULL, "SIGHUP: reloading the config");
-			notify("RELOADING=1");
+			char rl[64];
+			struct timespec mt;
+			clock_gettime(CLOCK_MONOTONIC, &mt);
+			snprintf(rl, sizeof(rl), "RELOADING=1\nMONOTONIC_USEC=%llu",
+				 (unsigned long long)mt.tv_sec * 1000000ull + (unsigned long long)mt.tv_nsec / 1000);
+			notify(rl);
 			watsd_reload(&d, rerr, sizeof(rerr), restart, sizeof(restart));
 			notify("READY=1");
 		}

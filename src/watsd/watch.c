@@ -8,7 +8,8 @@
  * size and mtime have not changed for the folder's stable_ms (ten times that while inotify says
  * a writer still has it open). One entry per path: a file is never converted twice at once.
  *
- * Memory: at most MAX_HELD files per folder are held (candidates, waiting or in conversion).
+ * Memory: at most MAX_HELD files per folder are held (candidates, waiting or in conversion;
+ * files left in place by the post action "leave" are remembered apart and do not count).
  * A burst of 100 000 files does not become 100 000 entries: the rest stay in the folder,
  * unseen, and are found by a rescan as soon as the folder's entries fall under half of that
  * (back-pressure on the scan; nothing is dropped, a folder is never starved by another).
@@ -34,7 +35,10 @@
 
 enum { F_CAND = 0, F_INFLIGHT, F_RETRY, F_DONE };
 
-#define MAX_HELD 4096
+#define MAX_HELD_DEFAULT 4096
+/* --test-hooks: WATSD_TEST_MAX_HELD=N sets it (a test cannot drop 4 096 files cheaply). */
+static size_t max_held = MAX_HELD_DEFAULT;
+#define MAX_HELD max_held
 #define WATCH_GONE ((size_t)-1) /* its folder was removed from the config */
 
 typedef struct fentry {
@@ -53,9 +57,10 @@ typedef struct fentry {
 struct watsd_files {
 	fentry **b;
 	size_t nb, count;
-	size_t *held;  /* entries per watch index (MAX_HELD) */
+	size_t *held;  /* entries per watch index, F_DONE ones not counted (MAX_HELD) */
+	unsigned char *over; /* per watch: files were left in it for a later scan (it was full) */
 	size_t nheld;
-	int overflow;  /* a folder was at MAX_HELD: files were left for a later scan */
+	size_t peak;   /* most entries held at once in one folder (status: files_held_peak) */
 };
 
 typedef struct jobent {
@@ -156,7 +161,7 @@ static void remove_entry(struct watsd_files *t, const char *path)
 	if (!e)
 		return;
 	*slot = e->next;
-	if (e->watch < t->nheld && t->held[e->watch])
+	if (e->state != F_DONE && e->watch < t->nheld && t->held[e->watch])
 		t->held[e->watch]--;
 	free(e->path);
 	free(e);
@@ -257,6 +262,8 @@ void watsd_file_done(watsd *d, const char *path, int64_t retry_after_ms)
 			e->retry_at_ms = watsd_mono_ms() + retry_after_ms;
 		} else if (retry_after_ms < 0) {
 			e->state = F_DONE; /* post action "leave": remember it until it changes */
+			if (e->watch < d->files->nheld && d->files->held[e->watch])
+				d->files->held[e->watch]--;
 		} else {
 			remove_entry(d->files, path);
 		}
@@ -300,7 +307,7 @@ static void note(watsd *d, const watsd_config *cfg, size_t w, const char *dir, c
 	fentry *e = find(d->files, path, NULL);
 	struct watsd_files *t = d->files;
 	if (!e && w < t->nheld && t->held[w] >= MAX_HELD) {
-		t->overflow = 1; /* left in the folder: a rescan finds it when there is room */
+		t->over[w] = 1; /* left in the folder: a rescan finds it when there is room */
 		return;
 	}
 	struct stat st;
@@ -312,6 +319,8 @@ static void note(watsd *d, const watsd_config *cfg, size_t w, const char *dir, c
 	if (e) {
 		if (e->state == F_DONE && (e->size != st.st_size || e->mtime_ns != mt)) {
 			e->state = F_CAND; /* a left file that changed: take it again */
+			if (w < t->nheld)
+				t->held[w]++;
 			e->closed = 0;
 			watsd_new_cid(e->cid);
 		}
@@ -347,8 +356,8 @@ static void note(watsd *d, const watsd_config *cfg, size_t w, const char *dir, c
 	find(d->files, path, &slot);
 	*slot = e;
 	d->files->count++;
-	if (w < t->nheld)
-		t->held[w]++;
+	if (w < t->nheld && ++t->held[w] > t->peak)
+		t->peak = t->held[w];
 	atomic_fetch_add(&d->stats.files_seen, 1);
 	watsd_logf(WATS_LOG_DEBUG, e->cid, (wats_log_field[]){ { "file", path, 0 } }, 1,
 		   "new file %s", path);
@@ -452,10 +461,12 @@ static int resync(watsd *d, wstate *ws)
 	size_t n = nc->nwatches ? nc->nwatches : 1;
 	int *wd = calloc(n, sizeof(int)), *warned = calloc(n, sizeof(int));
 	size_t *held = calloc(n, sizeof(size_t));
-	if (!wd || !warned || !held) {
+	unsigned char *over = calloc(n, 1);
+	if (!wd || !warned || !held || !over) {
 		free(wd);
 		free(warned);
 		free(held);
+		free(over);
 		watsd_cfg_release(d, nc);
 		return -1;
 	}
@@ -465,6 +476,7 @@ static int resync(watsd *d, wstate *ws)
 		free(wd);
 		free(warned);
 		free(held);
+		free(over);
 		watsd_cfg_release(d, nc);
 		return -1;
 	}
@@ -499,12 +511,14 @@ static int resync(watsd *d, wstate *ws)
 		for (fentry *e = t->b[b]; e; e = e->next) {
 			int j = e->watch < oc->nwatches ? map[e->watch] : -1;
 			e->watch = j >= 0 ? (size_t)j : WATCH_GONE;
-			if (j >= 0)
+			if (j >= 0 && e->state != F_DONE)
 				held[j]++;
 		}
 	free(t->held);
+	free(t->over);
 	t->held = held;
-	t->nheld = nc->nwatches;
+	t->over = over;
+	t->nheld = nc->nwatches; /* a scan of every folder follows (next_rescan = 0) */
 	pthread_mutex_unlock(&d->lock);
 	free(map);
 	free(ws->wd);
@@ -516,9 +530,24 @@ static int resync(watsd *d, wstate *ws)
 	return 0;
 }
 
+size_t watsd_files_held(watsd *d, size_t *peak)
+{
+	pthread_mutex_lock(&d->lock);
+	size_t n = 0;
+	for (size_t i = 0; i < d->files->nheld; i++)
+		n += d->files->held[i];
+	if (peak)
+		*peak = d->files->peak;
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
 void *watsd_watch_thread(void *arg)
 {
 	watsd *d = arg;
+	const char *mh = watsd_test_hooks ? getenv("WATSD_TEST_MAX_HELD") : NULL;
+	if (mh && atoi(mh) > 0)
+		max_held = (size_t)atoi(mh);
 	wstate ws = { watsd_cfg_acquire(d), -1, NULL, NULL };
 	size_t n0 = ws.cfg->nwatches ? ws.cfg->nwatches : 1;
 	ws.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -528,10 +557,12 @@ void *watsd_watch_thread(void *arg)
 	ws.wd = calloc(n0, sizeof(int));
 	ws.warned = calloc(n0, sizeof(int));
 	size_t *held = calloc(n0, sizeof(size_t));
-	if (!ws.wd || !ws.warned || !held) {
+	unsigned char *over = calloc(n0, 1);
+	if (!ws.wd || !ws.warned || !held || !over) {
 		free(ws.wd);
 		free(ws.warned);
 		free(held);
+		free(over);
 		if (ws.fd >= 0)
 			close(ws.fd);
 		watsd_cfg_release(d, ws.cfg);
@@ -544,10 +575,12 @@ void *watsd_watch_thread(void *arg)
 	struct watsd_files *t = d->files;
 	for (size_t b = 0; b < t->nb; b++)
 		for (fentry *e = t->b[b]; e; e = e->next)
-			if (e->watch < ws.cfg->nwatches)
+			if (e->watch < ws.cfg->nwatches && e->state != F_DONE)
 				held[e->watch]++;
 	free(t->held);
+	free(t->over);
 	t->held = held;
+	t->over = over;
 	t->nheld = ws.cfg->nwatches;
 	pthread_mutex_unlock(&d->lock);
 	int64_t next_rescan = 0, next_cleanup = 0;
@@ -557,18 +590,24 @@ void *watsd_watch_thread(void *arg)
 			next_rescan = 0; /* added folders: scan them now */
 		const watsd_config *cfg = ws.cfg;
 		int64_t now = watsd_mono_ms();
-		pthread_mutex_lock(&d->lock);
-		/* Back-pressure: files were left in a full folder; scan again once there is room. */
-		int room = 1;
-		for (size_t i = 0; i < t->nheld; i++)
-			if (t->held[i] > MAX_HELD / 2)
-				room = 0;
-		if (t->overflow && room) {
-			t->overflow = 0;
-			next_rescan = 0;
+		/* Back-pressure: files were left in a full folder; scan it again once it has room
+		 * (the periodic rescan below scans every folder anyway). */
+		if (now < next_rescan) {
+			for (size_t i = 0; i < cfg->nwatches; i++) {
+				pthread_mutex_lock(&d->lock);
+				int again = i < t->nheld && t->over[i] && t->held[i] <= MAX_HELD / 2;
+				if (again)
+					t->over[i] = 0;
+				pthread_mutex_unlock(&d->lock);
+				if (again && cfg->watches[i].enabled)
+					scan(d, cfg, i);
+			}
 		}
-		pthread_mutex_unlock(&d->lock);
 		if (now >= next_rescan) {
+			pthread_mutex_lock(&d->lock);
+			for (size_t i = 0; i < t->nheld; i++)
+				t->over[i] = 0; /* the scan below sees everything there is room for */
+			pthread_mutex_unlock(&d->lock);
 			for (size_t i = 0; i < cfg->nwatches; i++) {
 				if (!cfg->watches[i].enabled)
 					continue;
@@ -686,6 +725,7 @@ void watsd__files_free(struct watsd_files *t)
 		}
 	free(t->b);
 	free(t->held);
+	free(t->over);
 	free(t);
 }
 

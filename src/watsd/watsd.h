@@ -245,6 +245,9 @@ void *watsd_control_thread(void *arg);
 
 /* watch.c: the watcher thread (inotify, start-up scan, periodic rescan, stability). */
 void *watsd_watch_thread(void *arg);
+/* Files the watcher holds now (candidates, waiting, in conversion; at most 4 096 per folder)
+ * and the most held at once in one folder since start (*peak, may be NULL). */
+size_t watsd_files_held(watsd *d, size_t *peak);
 /* A converter finished with a file: forget it (done) or retry it after delay_ms. */
 void watsd_file_done(watsd *d, const char *path, int64_t retry_after_ms);
 /* Next job for a converter (blocks); NULL when stopping. *prio gets its priority. */

@@ -10,7 +10,8 @@
  *   - many reloads while files flow (threads racing the reload; the test runs under TSan):
  *     every report reaches one of the two servers exactly once in total;
  *   - `wats queue status|list|purge|retry --instance` through the socket while watsd runs,
- *     on the file when it does not; `wats reload` without a watsd fails cleanly.
+ *     on the file when it does not; `wats reload` without a watsd fails cleanly;
+ *   - the watcher's per-folder cap on files held (back-pressure on the scan).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -343,12 +344,44 @@ static void test_queue_cli(void **state)
 	unsetenv("WATSD_CONFIG_DIR");
 }
 
+/* The watcher's per-folder cap (8 here, through --test-hooks): a burst of 60 files goes through
+ * with at most 8 held at once; "leave" files do not count against it. */
+static void test_held_cap(void **state)
+{
+	fx *f = *state;
+	setenv("WATSD_TEST_MAX_HELD", "8", 1);
+	write_cfg(f, tu_devserver_url(f->ds), "token",
+		  "[{\"path\":\"inbox\",\"patterns\":\"*.json\",\"stable_ms\":200,\"post_action\":\"leave\"}]",
+		  ",\"rescan_ms\":60000");
+	pid_t pid = start_watsd_arg(f, "--test-hooks");
+	enum { N = 60 };
+	static char ids[N + 1][37];
+	for (int k = 0; k < N; k++)
+		drop(f, ids, k);
+	assert_int_equal(wait_reports(f, N, 60000), N);
+	/* Every file left in place and remembered; a new one is still taken. */
+	assert_int_equal(count_files(f->inbox), N);
+	drop(f, ids, N);
+	assert_int_equal(wait_reports(f, N + 1, 15000), N + 1);
+	json_object *a = ctl(f, "{\"v\":1,\"cmd\":\"status\"}\n"), *r, *c, *v;
+	assert_true(json_object_object_get_ex(a, "result", &r));
+	assert_true(json_object_object_get_ex(r, "counters", &c));
+	assert_true(json_object_object_get_ex(c, "files_held_peak", &v));
+	assert_true(json_object_get_int(v) >= 1 && json_object_get_int(v) <= 8);
+	assert_true(json_object_object_get_ex(c, "files_seen", &v));
+	assert_int_equal(json_object_get_int(v), N + 1);
+	json_object_put(a);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+	unsetenv("WATSD_TEST_MAX_HELD");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reload_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_cli, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_cap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
