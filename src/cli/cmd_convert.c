@@ -104,6 +104,7 @@ static int usage(void)
 		"usage: wats convert FILE [--from auto|wsjf|wsxf|wstf|atml|csv|NAME] [--to wsjf|wsxf]\n"
 		"                   [-o OUT] [--param KEY=VALUE]... [--plugins DIR]\n"
 		"                   [--command NAME=PROGRAM] [--pretty] [--log] [--log-json]\n"
+		"                   [--random-ids]\n"
 		"       wats convert --list\n"
 		"       wats detect FILE...\n");
 	return WATS_EXIT_USAGE;
@@ -152,7 +153,7 @@ static int make_registry(wats_converters **out, const char *plugins, char **comm
 int wats_cmd_convert(int argc, char **argv)
 {
 	const char *in = NULL, *out_path = NULL, *from = NULL, *to = "wsjf", *plugins = NULL;
-	int pretty = 0, log_text = 0, log_json = 0, list = 0;
+	int pretty = 0, log_text = 0, log_json = 0, list = 0, random_ids = 0;
 	char **params = calloc((size_t)argc + 1, sizeof(char *));
 	char **commands = calloc((size_t)argc + 1, sizeof(char *));
 	int np = 0, nc = 0;
@@ -185,6 +186,8 @@ int wats_cmd_convert(int argc, char **argv)
 			log_json = 1;
 		else if (!strcmp(a, "--list"))
 			list = 1;
+		else if (!strcmp(a, "--random-ids"))
+			random_ids = 1;
 		else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "wats convert: unknown or incomplete option '%s'\n", a);
 			ret = usage();
@@ -252,6 +255,10 @@ int wats_cmd_convert(int argc, char **argv)
 	opts.converter = from;
 	opts.params = (const char *const *)params;
 	opts.log = log;
+	/* A report whose file has no id gets one derived from the file's bytes and its index:
+	 * converting the same file again gives the same ids (as watsd does). */
+	if (!random_ids)
+		opts.flags = WATS_CONVERT_DERIVE_IDS;
 	size_t count = 0;
 	int rc = stdin_data ? wats_convert_buffer(&count, reg, "<stdin>", stdin_data, stdin_len,
 						  &opts, on_report, &o)

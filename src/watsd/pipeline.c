@@ -227,31 +227,6 @@ static int contains_ci(const char *hay, size_t n, const char *needle)
 	return 0;
 }
 
-/* A GUID from the file's bytes and the report's index (two FNV-1a 64 streams). */
-static void derived_id(char out[37], const char *data, size_t len, size_t index)
-{
-	uint64_t a = 1469598103934665603ull, b = 0x84222325cbf29ce4ull;
-	for (size_t i = 0; i < len; i++) {
-		a = (a ^ (unsigned char)data[i]) * 1099511628211ull;
-		b = (b ^ (unsigned char)data[i]) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
-	}
-	for (int s = 0; s < 8; s++) {
-		unsigned char c = (unsigned char)(index >> (8 * s));
-		a = (a ^ c) * 1099511628211ull;
-		b = (b ^ c) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
-	}
-	unsigned char u[16];
-	for (int i = 0; i < 8; i++) {
-		u[i] = (unsigned char)(a >> (8 * i));
-		u[8 + i] = (unsigned char)(b >> (8 * i));
-	}
-	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 layout, so validators accept */
-	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
-}
-
 static int on_report(wats_report *r, void *payload)
 {
 	conv_ctx *c = payload;
@@ -264,7 +239,7 @@ static int on_report(wats_report *r, void *payload)
 	hex[k] = '\0';
 	if (!id || !(contains_ci(c->data, c->len, id) || (k == 32 && contains_ci(c->data, c->len, hex)))) {
 		char nid[37];
-		derived_id(nid, c->data, c->len, c->n);
+		wats_convert_derive_id(nid, c->data, c->len, c->n); /* libwats: two FNV-1a 64 streams */
 		wats_report_set_id(r, nid);
 	}
 	if (c->n == c->cap) {

@@ -369,6 +369,97 @@ static void test_csv(void **state)
 	wats_converters_free(c);
 }
 
+/* Ids of one conversion with WATS_CONVERT_DERIVE_IDS (flags 0: random ids), into ids[n][37]. */
+static size_t convert_ids(char ids[][37], size_t max, wats_converters *c, const char *path,
+			  const void *data, size_t len, unsigned flags)
+{
+	sink s = { { 0 }, 0, 0 };
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.flags = flags;
+	int rc = path ? wats_convert_file(NULL, c, path, &o, collect, &s)
+		      : wats_convert_buffer(NULL, c, "x.txt", data, len, &o, collect, &s);
+	assert_int_equal(rc, 0);
+	size_t n = s.n < max ? s.n : max;
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(wats_report_id(s.r[i]));
+		snprintf(ids[i], 37, "%s", wats_report_id(s.r[i]));
+		assert_int_equal(wats_report_validate(s.r[i], NULL), 0);
+	}
+	sink_free(&s);
+	return n;
+}
+
+static void test_derived_ids(void **state)
+{
+	(void)state;
+	/* The derivation watsd has always used (these values come from its original code), so
+	 * files it converted before keep their report ids. */
+	char id[37];
+	wats_convert_derive_id(id, "--Header-Start--\n", 17, 0);
+	assert_string_equal(id, "77df38a6-33d8-4420-a504-8f3151422ff3");
+	wats_convert_derive_id(id, "--Header-Start--\n", 17, 1);
+	assert_string_equal(id, "5695499b-2a11-4a01-84ba-9f26487b34d4");
+	wats_convert_derive_id(id, "", 0, 258);
+	assert_string_equal(id, "c6eadb47-e203-4644-9b0d-c73f22f7698d");
+
+	wats_converters *c = reg();
+	char a[4][37], b[4][37], x[4][37];
+	const char *two = tu_data("wstf/two_uuts.txt");
+	/* the same file twice: the same ids, the index makes the two reports differ */
+	assert_int_equal(convert_ids(a, 4, c, two, NULL, 0, WATS_CONVERT_DERIVE_IDS), 2);
+	assert_int_equal(convert_ids(b, 4, c, two, NULL, 0, WATS_CONVERT_DERIVE_IDS), 2);
+	assert_string_equal(a[0], b[0]);
+	assert_string_equal(a[1], b[1]);
+	assert_string_not_equal(a[0], a[1]);
+	/* ... and they are the function's: the file's bytes and the report's index */
+	size_t len;
+	char *data = tu_read(two, &len);
+	wats_convert_derive_id(id, data, len, 1);
+	assert_string_equal(a[1], id);
+	/* a buffer with the same bytes gives the same ids as the file */
+	assert_int_equal(convert_ids(x, 4, c, NULL, data, len, WATS_CONVERT_DERIVE_IDS), 2);
+	assert_string_equal(x[0], a[0]);
+	/* one byte more (a trailing newline) is another file: other ids */
+	char *more = malloc(len + 1);
+	memcpy(more, data, len);
+	more[len] = '\n';
+	assert_int_equal(convert_ids(x, 4, c, NULL, more, len + 1, WATS_CONVERT_DERIVE_IDS), 2);
+	assert_string_not_equal(x[0], a[0]);
+	assert_string_not_equal(x[1], a[1]);
+	free(more);
+	free(data);
+	/* without the flag: random ids, different in every conversion */
+	assert_int_equal(convert_ids(x, 4, c, two, NULL, 0, 0), 2);
+	assert_int_equal(convert_ids(b, 4, c, two, NULL, 0, 0), 2);
+	assert_string_not_equal(x[0], b[0]);
+	assert_string_not_equal(x[0], x[1]);
+	assert_string_not_equal(x[0], a[0]);
+	/* ids the file has are kept: WSXF reports carry theirs */
+	const char *wsxf = tu_data("wsxf/two_reports.xml");
+	assert_int_equal(convert_ids(a, 4, c, wsxf, NULL, 0, WATS_CONVERT_DERIVE_IDS), 2);
+	assert_int_equal(convert_ids(b, 4, c, wsxf, NULL, 0, 0), 2);
+	assert_string_equal(a[0], b[0]);
+	assert_string_equal(a[1], b[1]);
+	/* a WSXF report without an ID gets the derived one (index 0: the first that needed one) */
+	const char *noid = "<Reports xmlns=\"http://wats.virinco.com/schemas/WATS/Report/wsxf\">"
+			   "<Report type=\"UUT\" PN=\"P\" SN=\"S\" Rev=\"1\" Result=\"Passed\" "
+			   "Start=\"2024-01-01T00:00:00+00:00\"><Process Code=\"10\"/></Report></Reports>";
+	sink s = { { 0 }, 0, 0 };
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.flags = WATS_CONVERT_DERIVE_IDS;
+	assert_int_equal(wats_convert_buffer(NULL, c, "n.xml", noid, strlen(noid), &o, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	wats_convert_derive_id(id, noid, strlen(noid), 0);
+	assert_string_equal(wats_report_id(s.r[0]), id);
+	sink_free(&s);
+	/* a version 1 caller (no flags member) still converts: no id made up, as before */
+	o.version = 1;
+	assert_int_equal(wats_convert_buffer(NULL, c, "n.xml", noid, strlen(noid), &o, collect, &s), 0);
+	assert_null(wats_report_id(s.r[0]));
+	sink_free(&s);
+	wats_converters_free(c);
+}
+
 static void test_detect_and_log(void **state)
 {
 	(void)state;
@@ -534,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_wstf),
 		cmocka_unit_test(test_atml),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_derived_ids),
 		cmocka_unit_test(test_detect_and_log),
 		cmocka_unit_test(test_plain_wsxf_warns),
 		cmocka_unit_test(test_plugin),

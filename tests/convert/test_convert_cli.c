@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wats/wats.h"
+
 static int run(char **out, char **err, const char *a1, const char *a2, const char *a3,
 	       const char *a4, const char *a5, const char *a6)
 {
@@ -38,6 +40,43 @@ static void test_roundtrip_diff(void **state)
 	free(dir);
 }
 
+/* The report ids of WSJF text, in order, joined by spaces. */
+static void ids_of(char *dst, size_t size, const char *json)
+{
+	dst[0] = '\0';
+	for (const char *p = json; (p = strstr(p, "{\"id\":\"")); p += 7)
+		snprintf(dst + strlen(dst), size - strlen(dst), "%.36s ", p + 7);
+}
+
+/* wats convert gives reports without an id in the file the derived one: the same ids for the
+ * same file, every time (the start time of a file without one is still the clock's);
+ * --random-ids restores fresh GUIDs. */
+static void test_same_ids_twice(void **state)
+{
+	(void)state;
+	char *o1 = NULL, *o2 = NULL, *o3 = NULL, *err = NULL;
+	const char *f = tu_data("wstf/two_uuts.txt");
+	assert_int_equal(run(&o1, &err, "convert", f, NULL, NULL, NULL, NULL), 0);
+	free(err);
+	assert_int_equal(run(&o2, &err, "convert", f, NULL, NULL, NULL, NULL), 0);
+	free(err);
+	char i1[256], i2[256];
+	ids_of(i1, sizeof(i1), o1);
+	ids_of(i2, sizeof(i2), o2);
+	assert_int_equal(strlen(i1), 2 * 37);
+	assert_string_equal(i1, i2);
+	size_t len;
+	char *data = tu_read(f, &len);
+	char id[37];
+	wats_convert_derive_id(id, data, len, 0);
+	assert_non_null(strstr(o1, id));
+	free(data);
+	assert_int_equal(run(&o3, &err, "convert", f, "--random-ids", NULL, NULL, NULL), 0);
+	free(err);
+	assert_null(strstr(o3, id));
+	free(o1), free(o2), free(o3);
+}
+
 static void test_detect_and_errors(void **state)
 {
 	(void)state;
@@ -67,6 +106,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_diff),
+		cmocka_unit_test(test_same_ids_twice),
 		cmocka_unit_test(test_detect_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
