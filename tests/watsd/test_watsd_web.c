@@ -738,6 +738,22 @@ static void test_serial_reject(void **state)
 	j = call_json(&w, "GET", "/api/dashboard", NULL, 200);
 	assert_int_equal(sum(get(j, "per_minute.failed")), 1);
 	json_object_put(j);
+
+	/* action warn, saved from the page and applied live: queued and sent, the warning in the
+	 * item's conversion log. */
+	j = call_json(&w, "PUT", "/api/config", "{\"changes\":{\"serial.action\":\"warn\"}}", 200);
+	assert_true(json_object_get_boolean(get(j, "applied")));
+	json_object_put(j);
+	char ids2[2][37];
+	drop(f, ids2, 1);
+	assert_int_equal(wait_reports(f, 1, 20000), 1);
+	char path[200];
+	snprintf(path, sizeof(path), "/api/queue/item?id=%s", ids2[1]);
+	j = call_json(&w, "GET", path, NULL, 200);
+	assert_non_null(strstr(json_object_get_string(get(j, "log")),
+			       "warning: report "));
+	assert_non_null(strstr(json_object_get_string(get(j, "log")), "does not match the pattern"));
+	json_object_put(j);
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 }
 
