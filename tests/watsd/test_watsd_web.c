@@ -190,9 +190,9 @@ static int http_port(fx *f)
 	close(fd);
 	json_object *j = json_tokener_parse(ans), *h = get(j, "result.http");
 	assert_non_null(h);
-	const char *addr = json_object_get_string(h);
-	assert_int_equal(strncmp(addr, "127.0.0.1:", 10), 0);
-	int port = atoi(addr + 10);
+	const char *addr = json_object_get_string(h), *colon = strrchr(addr, ':');
+	assert_non_null(colon);
+	int port = atoi(colon + 1);
 	json_object_put(j);
 	return port;
 }
@@ -757,6 +757,25 @@ static void test_serial_reject(void **state)
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 }
 
+/* ---- bound beyond loopback: the page is told (its red banner) ---------------------------- */
+
+static void test_not_loopback(void **state)
+{
+	fx *f = *state;
+	char key[4200];
+	snprintf(key, sizeof(key), "%s/apikey", f->dir);
+	tu_write(key, API_KEY, strlen(API_KEY));
+	chmod(key, 0600);
+	write_config(f, ",\"http\":{\"address\":\"0.0.0.0\",\"port\":0,\"api_key_file\":\"apikey\"}");
+	pid_t pid;
+	web w = start_web(f, &pid);
+	json_object *j = call_json(&w, "GET", "/api/session", NULL, 200);
+	assert_false(json_object_get_boolean(get(j, "loopback")));
+	assert_non_null(strstr(json_object_get_string(get(j, "bound")), "0.0.0.0:"));
+	json_object_put(j);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+}
+
 /* ---- config sections (watsd --check) --------------------------------------------------- */
 
 static void check_refused(fx *f, const char *extra, const char *want)
@@ -809,6 +828,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dashboard_queue_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_reject, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_sections, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("watsd_web", tests, NULL, NULL);
