@@ -219,8 +219,18 @@ static void check_identifier(vstate *s, const wats_node *obj, int key, int req)
 
 static int is_int_node(const wats_node *n)
 {
+	if (!n || n->kind != WATS_NODE_NUMBER)
+		return 0;
+	/* Plain digits as parsed (step ids, codes): an integer without strtoll. */
+	if (!(n->flags & WATS_NF_NUM_DOUBLE) && n->len && n->len <= 18 && !n->u.str[n->len]) {
+		size_t i = n->u.str[0] == '-';
+		while (i < n->len && n->u.str[i] >= '0' && n->u.str[i] <= '9')
+			i++;
+		if (i == n->len && n->u.str[n->len - 1] != '-')
+			return 1;
+	}
 	int64_t v;
-	return n && n->kind == WATS_NODE_NUMBER && wats_node_int(&v, n) == 0;
+	return wats_node_int(&v, n) == 0;
 }
 
 static void check_int(vstate *s, const wats_node *obj, int key, int req)
@@ -415,8 +425,8 @@ static void check_measurement(vstate *s, const wats_node *m, int key, int multi)
 	if (need == 2 && (!hi || hi->kind == WATS_NODE_NULL))
 		WARN(s, "highLimit", "limits", "compOp %s needs highLimit too, which is missing", wats_compop_name(op));
 	double l, h;
-	if (need == 2 && wats__node_to_double(lo, &l) == 0 && wats__node_to_double(hi, &h) == 0 && l > h &&
-	    op >= WATS_COMP_GTLT && op <= WATS_COMP_GELE)
+	if (need == 2 && op >= WATS_COMP_GTLT && op <= WATS_COMP_GELE &&
+	    wats__node_to_double(lo, &l) == 0 && wats__node_to_double(hi, &h) == 0 && l > h)
 		WARN(s, NULL, "limits", "lowLimit %g is above highLimit %g: no value can pass", l, h);
 }
 
