@@ -9,7 +9,10 @@
  *  - test connection (ok, and against a closed port); convert a fixture and a broken file
  *    (error with its line), nothing queued; a body over the limit 413;
  *  - dashboard counts after files are dropped; queue list/item/retry/purge; the logs ring;
- *  - the serial-number check rejects a report into Error with a .reason;
+ *  - five pages polled at once while files flow and a save reloads (no refused connection);
+ *  - the serial-number check rejects a report into Error with a .reason, and with action
+ *    warn (saved from the page, applied live) queues it with the warning in its log;
+ *  - bound to 0.0.0.0: /api/session says loopback false;
  *  - config sections: a bad pattern, manual proxy without url, a secret in a non-0600 file.
  */
 #include <arpa/inet.h>
