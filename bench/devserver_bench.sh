@@ -66,6 +66,8 @@ run() {
 }
 
 echo "# wats-devserver bench: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$wt -c$wc -d${secs}s"
+# What a submission costs before the database, without HTTP (CPU time, best of 7 batches).
+[ -x "$build/bench/devserver_check_bench" ] && "$build/bench/devserver_check_bench" "$fixture" 200
 start :memory: full
 run "GET /api/App/Version" -H "Authorization: Basic $token" "$url/api/App/Version"
 stop
