@@ -87,10 +87,17 @@ json_object *watsd_req_json(req *r)
 		return json_object_new_object();
 	json_tokener *tok = json_tokener_new();
 	json_object *o = tok ? json_tokener_parse_ex(tok, r->body, (int)r->body_len) : NULL;
-	int bad = !o || json_tokener_get_error(tok) != json_tokener_success ||
-		  json_tokener_get_parse_end(tok) != r->body_len;
+	size_t end = tok ? json_tokener_get_parse_end(tok) : 0;
+	while (end < r->body_len && strchr(" \t\r\n", r->body[end]))
+		end++; /* trailing white space is fine, trailing text is not */
+	int bad = !o || json_tokener_get_error(tok) != json_tokener_success || end != r->body_len;
 	char msg[300];
-	if (bad)
+	if (bad && o && end != r->body_len)
+		snprintf(msg, sizeof(msg), "the body is not JSON: text after the value at byte %zu",
+			 end);
+	else if (bad && tok && json_tokener_get_error(tok) == json_tokener_continue)
+		snprintf(msg, sizeof(msg), "the body is not JSON: it ends too early");
+	else if (bad)
 		snprintf(msg, sizeof(msg), "the body is not JSON: %s",
 			 tok ? json_tokener_error_desc(json_tokener_get_error(tok)) : "out of memory");
 	json_tokener_free(tok);

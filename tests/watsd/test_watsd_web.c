@@ -495,6 +495,20 @@ static void test_connection_and_convert(void **state)
 	assert_non_null(strstr(r.body, "larger than 16777216 bytes"));
 	free(r.body);
 	free(b);
+	/* Bodies that are not one JSON object. */
+	static const struct { const char *body, *want; } bad_json[] = {
+		{ "{\"serial\":\"A\"} junk", "text after the value" },
+		{ "{\"serial\":", "ends too early" },
+		{ "[1]", "must be a JSON object" },
+		{ "{nope}", "not JSON" },
+	};
+	for (size_t i = 0; i < sizeof(bad_json) / sizeof(bad_json[0]); i++) {
+		j = call_json(&w, "POST", "/api/serial/test", bad_json[i].body, 400);
+		if (!strstr(json_object_get_string(get(j, "error")), bad_json[i].want))
+			fail_msg("%s: %s", bad_json[i].body, json_object_get_string(get(j, "error")));
+		json_object_put(j);
+	}
+	json_object_put(call_json(&w, "POST", "/api/serial/test", "{\"serial\":\"A\"}\n", 200));
 	/* Serial test without a pattern: accepted. */
 	j = call_json(&w, "POST", "/api/serial/test", "{\"serial\":\"ANY\"}", 200);
 	assert_true(json_object_get_boolean(get(j, "ok")));
