@@ -12,7 +12,7 @@
  *  - five pages polled at once while files flow and a save reloads (no refused connection);
  *  - the serial-number check rejects a report into Error with a .reason, and with action
  *    warn (saved from the page, applied live) queues it with the warning in its log;
- *  - bound to 0.0.0.0: /api/session says loopback false;
+ *  - bound to 0.0.0.0: /api/session says loopback false; without an API key login is 403;
  *  - config sections: a bad pattern, manual proxy without url, a secret in a non-0600 file.
  */
 #include <arpa/inet.h>
@@ -774,7 +774,7 @@ static void test_serial_reject(void **state)
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 }
 
-/* ---- bound beyond loopback: the page is told (its red banner) ---------------------------- */
+/* ---- bound beyond loopback (the page's red banner); no API key (nobody logs in) ---------- */
 
 static void test_not_loopback(void **state)
 {
@@ -789,6 +789,18 @@ static void test_not_loopback(void **state)
 	json_object *j = call_json(&w, "GET", "/api/session", NULL, 200);
 	assert_false(json_object_get_boolean(get(j, "loopback")));
 	assert_non_null(strstr(json_object_get_string(get(j, "bound")), "0.0.0.0:"));
+	json_object_put(j);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+
+	/* No API key configured: nobody can log in, and the answer says how to set one. */
+	write_config(f, ",\"http\":{\"port\":0}");
+	w = start_web(f, &pid);
+	j = call_json(&w, "GET", "/api/session", NULL, 200);
+	assert_false(json_object_get_boolean(get(j, "api_key_configured")));
+	assert_true(json_object_get_boolean(get(j, "loopback")));
+	json_object_put(j);
+	j = call_json(&w, "POST", "/api/login", "{\"key\":\"" API_KEY "\"}", 403);
+	assert_non_null(strstr(json_object_get_string(get(j, "error")), "http.api_key_file"));
 	json_object_put(j);
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 }
