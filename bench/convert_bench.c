@@ -176,6 +176,55 @@ int main(int argc, char **argv)
 	const char *params[] = { mp, NULL };
 	run(reg, "CSV -> WSJF (40 measurements per row)", "csv", doc, len, params);
 	free(doc);
+
+	/* CSV as a station writes it: one file per UUT, a header block of "Key,value" lines and one
+	 * row per measurement (200 or 2,000), converted file by file (one call per file). */
+	mf = fopen(map_path, "w");
+	fprintf(mf, "layout = long\nskip = 8\ndelimiter = ,\nsn = @Serial Number\npn = @Part Number\n"
+		    "rev = @Revision\nprocessCode = \"10\"\nstation = @Station\noperator = @Operator\n"
+		    "location = @Location\npurpose = \"FCT\"\nstart = @Start\n"
+		    "row = numeric name=Test value=Measured low=Low high=High unit=Unit status=Status\n");
+	fclose(mf);
+	for (int rows = 200; rows <= 2000; rows *= 10) {
+		char name[96];
+		snprintf(name, sizeof(name), "CSV station file -> WSJF (%d measurement rows per file)", rows);
+		if (!wanted(name))
+			continue;
+		size_t cap = 256 + (size_t)rows * 64, fl = 0;
+		char *file = malloc(cap);
+		fl = (size_t)snprintf(file, cap, "Station,FCT-07\nOperator,anna\nLocation,Line 3\n"
+				      "Serial Number,SN-2024-0042\nPart Number,PWR-100\nRevision,C\n"
+				      "Start,2024-03-05T10:15:30.250+01:00\nFixture,F-12\n"
+				      "Test,Measured,Low,High,Unit,Status\n");
+		for (int i = 0; i < rows; i++)
+			fl += (size_t)snprintf(file + fl, cap - fl, i % 4 ? "Rail %d voltage,%d.%03d,4.75,5.25,V,\n"
+					       : "Rail %d voltage,%d.%03d,4.75,5.25,V,Passed\n", i, 4 + i % 2 * 1, 800 + i % 200);
+		for (int write = 0; write < 2; write++) {
+			double best = 1e9;
+			stats st = { 0, 0, 0, 0 };
+			size_t files = target / fl + 1;
+			for (int round = 0; round < rounds; round++) {
+				memset(&st, 0, sizeof(st));
+				st.write = write;
+				wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+				o.converter = "csv";
+				o.params = params;
+				double t0 = now();
+				for (size_t k = 0; k < files; k++)
+					if (wats_convert_buffer(NULL, reg, "station.csv", file, fl, &o, on_report, &st)) {
+						fprintf(stderr, "%s: %s\n", name, wats_error_last()->message);
+						exit(1);
+					}
+				double t = now() - t0;
+				if (t < best)
+					best = t;
+			}
+			printf("| %s | %s | %.1f MB | %zu | %.0f MB/s | %.2f MB |\n", name,
+			       write ? "reports + WSJF text" : "reports", (double)(files * fl) / 1e6, st.reports,
+			       (double)(files * fl) / 1e6 / best, (double)st.max_mem / 1e6);
+		}
+		free(file);
+	}
 	unlink(map_path);
 
 	struct rusage ru;

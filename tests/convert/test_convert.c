@@ -366,6 +366,37 @@ static void test_csv(void **state)
 	assert_string_equal(num, "99.8"); /* decimal comma */
 	assert_int_equal(wats_report_result(s.r[1]), WATS_STATUS_FAILED);
 	sink_free(&s);
+	/* a station's file: header block (@Key references), then one UUT of measurement rows */
+	snprintf(mp, sizeof(mp), "mapping=%s", tu_data("csv/station.map"));
+	assert_int_equal(convert(&s, c, tu_data("csv/station.csv"), "csv", p, NULL), 0);
+	assert_int_equal(s.n, 1);
+	wats_report *st = s.r[0];
+	assert_int_equal(wats_report_validate(st, NULL), 0);
+	assert_string_equal(wats_report_sn(st), "SN-2024-0042"); /* quotes dropped */
+	assert_string_equal(wats_report_pn(st), "PWR-100");
+	assert_string_equal(wats_report_operator(st), "anna");
+	assert_string_equal(wats_node_get_string(wats_report_node(st), "machineName"), "FCT-07");
+	assert_string_equal(wats_node_get_string(wats_report_node(st), "start"), "2024-03-05T10:15:30.250+01:00");
+	assert_int_equal(wats_report_result(st), WATS_STATUS_FAILED); /* "Result: Failed" */
+	assert_int_equal(wats_step_child_count(wats_report_root(st)), 6);
+	wats_step *t = wats_step_first_child(wats_report_root(st));
+	const wats_compop ops[6] = { WATS_COMP_GELE, WATS_COMP_GELE, WATS_COMP_LE, WATS_COMP_LE,
+				     WATS_COMP_GE, WATS_COMP_LOG };
+	const wats_status sts[6] = { WATS_STATUS_PASSED, WATS_STATUS_PASSED, WATS_STATUS_PASSED,
+				     WATS_STATUS_FAILED, WATS_STATUS_PASSED, WATS_STATUS_PASSED };
+	for (int i = 0; i < 6; i++, t = wats_step_next(t)) {
+		assert_int_equal(wats_meas_compop(wats_step_meas_at(t, 0)), ops[i]);
+		assert_int_equal(wats_step_status(t), sts[i]); /* given, or evaluated from the limits */
+	}
+	t = wats_step_next(wats_step_next(wats_step_first_child(wats_report_root(st))));
+	assert_int_equal(wats_node_number_text(num, sizeof(num), wats_node_get(wats_step_meas_at(t, 0), "lowLimit")), 0);
+	assert_string_equal(num, "0.02"); /* LE: its one limit */
+	wats_node *misc = wats_node_at(wats_node_get(wats_report_node(st), "miscInfos"), 0);
+	assert_non_null(misc);
+	assert_string_equal(wats_node_get_string(misc, "description"), "Fixture");
+	assert_string_equal(wats_node_get_string(misc, "text"), "F-12 #3");
+	wsxf_roundtrip(st);
+	sink_free(&s);
 	wats_converters_free(c);
 }
 

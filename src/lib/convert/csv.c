@@ -30,6 +30,7 @@ typedef struct ref {
 	int col;          /* 0-based column, -1 = literal/unset */
 	char *name;       /* column name to resolve after the header row */
 	char *lit;        /* literal text */
+	char *block;      /* @Key: the value of line "Key,value" of the header block */
 } ref;
 
 typedef struct stepdef {
@@ -63,6 +64,8 @@ typedef struct csvst {
 	wats_report *r;
 	char *cur_group;
 	int any_failed, result_set;
+	char **bkeys, **bvals; /* the header block (the skipped lines): "Key<delim>value" */
+	int nblock;
 	wats_node *steps;    /* the root's steps of st->r (fast path) */
 	wats_node *last_step;
 } csvst;
@@ -71,6 +74,7 @@ static void ref_free(ref *r)
 {
 	free(r->name);
 	free(r->lit);
+	free(r->block);
 }
 
 static void map_free(mapping *m)
@@ -103,6 +107,10 @@ static int parse_ref(ref *r, const char *v)
 		r->lit = strndup(v + 1, n >= 2 && v[n - 1] == '"' ? n - 2 : n - 1);
 		return r->lit ? 0 : -1;
 	}
+	if (v[0] == '@' && v[1]) {
+		r->block = strdup(v + 1);
+		return r->block ? 0 : -1;
+	}
 	if (v[0] == '$' && isdigit((unsigned char)v[1])) {
 		r->col = atoi(v + 1) - 1;
 		return r->col >= 0 ? 0 : -1;
@@ -113,7 +121,7 @@ static int parse_ref(ref *r, const char *v)
 
 static int set(const ref *r)
 {
-	return r->col >= 0 || r->name || r->lit;
+	return r->col >= 0 || r->name || r->lit || r->block;
 }
 
 /* "numeric value=Col low=$4 unit=\"V\"" */
@@ -273,6 +281,12 @@ static const char *val(csvst *st, const ref *r)
 {
 	if (r->lit)
 		return r->lit;
+	if (r->block) {
+		for (int i = st->nblock - 1; i >= 0; i--) /* the last line of a key wins */
+			if (!strcmp(st->bkeys[i], r->block))
+				return st->bvals[i];
+		return NULL;
+	}
 	if (r->col >= 0 && r->col < st->nf)
 		return st->f[r->col];
 	return NULL;
@@ -601,6 +615,49 @@ static int data_row(csvst *st, long line)
 	return add_step(st, &m->row, NULL, line);
 }
 
+/* A line of the header block (the `skip` lines before the table): "Key<delim>value" or
+ * "Key: value"; kept for @Key references. Lines without a value are ignored. */
+static int block_line(csvst *st, const char *line)
+{
+	char d = st->m.delim ? st->m.delim : strchr(line, '\t') ? '\t' : strchr(line, ';') ? ';'
+					   : strchr(line, ',') ? ',' : ':';
+	const char *sep = strchr(line, d);
+	if (!sep && d != ':')
+		sep = strchr(line, ':');
+	if (!sep || st->nblock >= MAX_MAP)
+		return 0;
+	char *k = strndup(line, (size_t)(sep - line)), *v = strdup(sep + 1);
+	char **nk = realloc(st->bkeys, (size_t)(st->nblock + 1) * sizeof(char *));
+	if (nk)
+		st->bkeys = nk;
+	char **nv = realloc(st->bvals, (size_t)(st->nblock + 1) * sizeof(char *));
+	if (nv)
+		st->bvals = nv;
+	if (!k || !v || !nk || !nv) {
+		free(k), free(v);
+		return wats__error_oom();
+	}
+	/* one field each: a value ends at the next delimiter; quotes around it are dropped */
+	char *end = strchr(v, d);
+	if (end)
+		*end = '\0';
+	char *kt = wats__trim(k), *vt = wats__trim(v);
+	size_t vl = strlen(vt);
+	if (vl >= 2 && vt[0] == '"' && vt[vl - 1] == '"') {
+		vt[vl - 1] = '\0';
+		vt++;
+	}
+	if (*kt == '"' && kt[strlen(kt) - 1] == '"' && strlen(kt) >= 2) {
+		kt[strlen(kt) - 1] = '\0';
+		kt++;
+	}
+	memmove(k, kt, strlen(kt) + 1);
+	memmove(v, vt, strlen(vt) + 1);
+	st->bkeys[st->nblock] = k;
+	st->bvals[st->nblock++] = v;
+	return 0;
+}
+
 int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 {
 	(void)cv;
@@ -624,6 +681,7 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 		rc = 0;
 		if (skipped < st->m.skip) {
 			skipped++;
+			rc = block_line(st, line);
 			continue;
 		}
 		if (!st->row.len)
@@ -699,6 +757,10 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 	for (int i = 0; i < st->ncols; i++)
 		free(st->cols[i]);
 	free(st->cols);
+	for (int i = 0; i < st->nblock; i++)
+		free(st->bkeys[i]), free(st->bvals[i]);
+	free(st->bkeys);
+	free(st->bvals);
 	free(st->f);
 	free(st->cur_group);
 	wats__buf_dispose(&st->row);
