@@ -58,7 +58,10 @@ async function shot(name) {
 }
 
 async function go(route) {
-  await page.goto(watsd.url + '/#/' + route);
+  // The same hash again is no navigation: reload so the page starts fresh.
+  const url = watsd.url + '/#/' + route;
+  if (page.url() === url) await page.reload();
+  else await page.goto(url);
   await page.locator('main h1').first().waitFor({ timeout: T });
 }
 
@@ -94,6 +97,7 @@ after(async () => {
   if (code !== 0 && st) process.stderr.write(fs.readFileSync(st.log, 'utf8'));
   assert.equal(code, 0, 'watsd exits 0 after SIGTERM (an ASan report makes it fail)');
   if (dir && process.exitCode === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  else if (dir) console.log(`# a test failed: ${dir} kept (station/watsd.log, station/station.json)`);
   const total = [...assets.values()].reduce((a, b) => a + b, 0);
   console.log(`# web figures: ${JSON.stringify(figures)}, asset bytes ${total} over ${assets.size} files`);
 });
@@ -169,7 +173,11 @@ test('a converter change is saved to the file', async () => {
   const prio = page.locator('[name="watch[0].priority"]');
   await prio.fill('3');
   await page.locator('[name="watch[0].patterns"]').fill('*.json;*.wsjf');
+  const put = page.waitForRequest((r) => r.method() === 'PUT' && r.url().endsWith('/api/config'));
   await page.getByRole('button', { name: 'Save' }).click();
+  const sent = JSON.parse((await put).postData());
+  assert.deepEqual(Object.keys(sent.changes).sort(), ['watch[0].patterns', 'watch[0].priority'],
+    'only the changed keys are sent');
   await waitText(page.locator('.save-status'), /Saved and applied/, 'the saved message');
   const w = readConfig().watch[0];
   assert.equal(w.priority, 3);
@@ -191,6 +199,28 @@ test('a validation error is shown next to its field and nothing is written', asy
   assert.equal(await err.getAttribute('id'), described);
   assert.equal(fs.readFileSync(st.file, 'utf8'), before, 'the file is unchanged');
   await shot('converters-error');
+});
+
+test('a watch folder is added and removed', async () => {
+  fs.mkdirSync(path.join(st.dir, 'inbox2'));
+  await go('converters');
+  await page.getByRole('button', { name: 'Add folder' }).click();
+  await page.locator('[name="watch[1].path"]').fill('inbox2');
+  await page.locator('[name="watch[1].patterns"]').fill('*.xml');
+  await page.locator('[name="watch[1].priority"]').fill('7');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText(page.locator('.save-status'), /Saved/, 'the saved message');
+  let w = readConfig().watch;
+  assert.equal(w.length, 2);
+  assert.deepEqual({ path: w[1].path, patterns: w[1].patterns, priority: w[1].priority },
+    { path: 'inbox2', patterns: '*.xml', priority: 7 });
+  assert.equal(w[0].priority, 3, 'the first folder kept');
+  await page.getByRole('button', { name: 'Remove folder 2' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText(page.locator('.save-status'), /Saved/, 'the saved message');
+  w = readConfig().watch;
+  assert.equal(w.length, 1);
+  assert.equal(w[0].path, 'inbox');
 });
 
 test('test connection: the dev server answers, a bad URL shows the error', async () => {
@@ -223,6 +253,7 @@ test('a report the server rejects is retried from the queue page', async () => {
   await dev(ds, 'POST', '/_dev/faults', { error_count: 1, error_status: 400, match: 'POST /api/Report' });
   dropReport(fixture, st.inbox, 'second.json');
   await go('queue');
+  await page.getByLabel('sent', { exact: false }).check();
   const row = page.locator('tr', { hasText: 'second.json' });
   await waitText(row, /invalid/, 'the rejected item');
   await dev(ds, 'DELETE', '/_dev/faults');
