@@ -223,6 +223,123 @@ static void test_wsxf_sample(void **state)
 	wats_converters_free(c);
 }
 
+/* Member key of obj as text (strings as they are, numbers by their text, true/false, null). */
+static const char *text_of(char *buf, size_t size, const wats_node *obj, const char *key)
+{
+	const wats_node *n = wats_node_get(obj, key);
+	switch (wats_node_kind_of(n)) {
+	case WATS_NODE_STRING: return wats_node_string(n, NULL);
+	case WATS_NODE_NUMBER: wats_node_number_text(buf, size, n); return buf;
+	case WATS_NODE_BOOL: return wats_node_bool(n) ? "true" : "false";
+	default: return n ? "null" : "(absent)";
+	}
+}
+
+#define EXPECT(obj, key, want)                                                                  \
+	do {                                                                                    \
+		char b_[128];                                                                   \
+		assert_string_equal(text_of(b_, sizeof(b_), (obj), (key)), (want));             \
+	} while (0)
+
+/* Repair reports in WSXF, checked field by field against the reference (report_model.md §4:
+ * uur, subUnits with idx / parentIdx / position / replacedIdx, failures, failure-level
+ * binaryData), and written back as plain catalogue WSXF without losing a field. */
+static void test_wsxf_uur(void **state)
+{
+	(void)state;
+	wats_converters *c = reg();
+	wats_conversion_log *log;
+	wats_conversion_log_new(&log);
+	sink s = { { 0 }, 0, 0 };
+	assert_int_equal(convert(&s, c, tu_data("wsxf/uur_full.xml"), NULL, NULL, log), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(wats_conversion_log_warning_count(log), 0);
+	wats_report *r = s.r[0];
+	wats_node *d = wats_report_node(r);
+	assert_int_equal(wats_report_get_type(r), WATS_REPORT_UUR);
+	assert_int_equal(wats_report_validate(r, NULL), 0);
+	EXPECT(d, "type", "R");
+	EXPECT(d, "id", "5a0c6b0e-1f2d-4c3b-9a8e-7d6c5b4a3f21");
+	EXPECT(d, "processCode", "500"); /* the repair operation */
+	EXPECT(d, "processName", "Repair");
+	assert_null(wats_node_get(d, "root")); /* a repair report has no steps */
+	wats_node *u = wats_node_get(d, "uur");
+	EXPECT(u, "user", "marta");
+	EXPECT(u, "processCode", "100"); /* the test operation the unit failed in */
+	EXPECT(u, "processName", "End of line test");
+	EXPECT(u, "refUUT", "873d67f8-7669-4f4b-a627-e598e444d323");
+	EXPECT(u, "confirmDate", "2025-03-10T13:40:00.5Z");
+	EXPECT(u, "finalizeDate", "2025-03-10T14:00:00Z");
+	EXPECT(u, "execTime", "1212.5");
+	EXPECT(u, "active", "false");
+	EXPECT(u, "parent", "11111111-2222-4333-8444-555555555555");
+	EXPECT(u, "comment", "Two faults: C12 open, U3 replaced");
+	wats_node *misc = wats_node_at(wats_node_get(d, "miscInfos"), 0);
+	EXPECT(misc, "description", "Ticket");
+	EXPECT(misc, "text", "RMA-4711");
+	EXPECT(misc, "numeric", "4711");
+	wats_node *units = wats_node_get(d, "subUnits");
+	assert_int_equal(wats_node_count(units), 3);
+	wats_node *main = wats_node_at(units, 0), *cb = wats_node_at(units, 1), *old = wats_node_at(units, 2);
+	EXPECT(main, "partType", "Main");
+	EXPECT(main, "idx", "0");
+	EXPECT(cb, "idx", "1");
+	EXPECT(cb, "parentIdx", "0");
+	EXPECT(cb, "position", "2");
+	EXPECT(cb, "replacedIdx", "2"); /* the new board replaced unit 2 */
+	EXPECT(old, "sn", "CB-0042");
+	assert_null(wats_node_get(old, "failures"));
+	assert_int_equal(wats_node_count(wats_node_get(main, "failures")), 2);
+	wats_node *f = wats_node_at(wats_node_get(main, "failures"), 0);
+	const char *fk[][2] = { { "category", "Component" }, { "code", "Open" },
+				{ "comment", "Cracked solder joint" }, { "comRef", "C12" },
+				{ "funcBlock", "Input filter" }, { "refStepId", "17" },
+				{ "refStepName", "Inrush current" }, { "artNumber", "CAP-100N-0603" },
+				{ "artRev", "2" }, { "artVendor", "Murata" },
+				{ "artDescription", "100 nF 50 V X7R" } };
+	for (size_t i = 0; i < sizeof(fk) / sizeof(fk[0]); i++)
+		EXPECT(f, fk[i][0], fk[i][1]);
+	f = wats_node_at(wats_node_get(main, "failures"), 1);
+	EXPECT(f, "funcBlock", "(absent)"); /* not in the file: not made up */
+	EXPECT(wats_node_at(wats_node_get(cb, "failures"), 0), "comRef", "U3");
+	wats_node *bin = wats_node_at(wats_node_get(d, "binaryData"), 0);
+	EXPECT(bin, "name", "u3.jpg");
+	EXPECT(bin, "failIdx", "2");
+	EXPECT(bin, "data", "/9j/4AAQSkZJRg==");
+	/* the WRML names of the dates */
+	u = wats_node_get(wats_report_node(s.r[1]), "uur");
+	EXPECT(u, "confirmDate", "2025-03-11T08:10:00Z");
+	EXPECT(u, "finalizeDate", "2025-03-11T08:20:00Z");
+	EXPECT(u, "active", "true");
+	assert_int_equal(wats_report_validate(s.r[1], NULL), 0);
+
+	/* Writing: everything above fits the catalogue, so plain WSXF (no cw: attributes) drops
+	 * nothing, and reading it back gives the same reports. */
+	for (size_t k = 0; k < 2; k++) {
+		char *x = NULL;
+		size_t xl = 0;
+		const wats_report *one = s.r[k];
+		wats_conversion_log_reset(log);
+		assert_int_equal(wats_reports_to_wsxf(&x, &xl, &one, 1, WATS_WSXF_NO_EXTENSIONS, log), 0);
+		assert_int_equal(wats_conversion_log_warning_count(log), 0);
+		assert_null(strstr(x, "cw:"));
+		assert_non_null(strstr(x, "<UUR "));
+		assert_non_null(strstr(x, k ? "ConfirmDate=\"2025-03-11T08:10:00Z\"" : "ReplacedIDX=\"2\""));
+		sink back = { { 0 }, 0, 0 };
+		wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+		o.converter = "wsxf";
+		assert_int_equal(wats_convert_buffer(NULL, c, "uur.xml", x, xl, &o, collect, &back), 0);
+		char *a = write_wsjf(s.r[k]), *b = write_wsjf(back.r[0]);
+		assert_string_equal(a, b);
+		wats_free(a), wats_free(b), wats_free(x);
+		sink_free(&back);
+		wsxf_roundtrip(s.r[k]); /* and with the extensions, WSJF -> WSXF -> WSJF */
+	}
+	sink_free(&s);
+	wats_conversion_log_free(log);
+	wats_converters_free(c);
+}
+
 static void expect_error(wats_converters *c, const char *rel, const char *from, int code,
 			 const char *needle, const char *const *params)
 {
@@ -652,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_roundtrip),
 		cmocka_unit_test(test_edge_roundtrip),
 		cmocka_unit_test(test_wsxf_sample),
+		cmocka_unit_test(test_wsxf_uur),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_wstf),
 		cmocka_unit_test(test_atml),

@@ -95,6 +95,11 @@ static void tables_init(rd *d)
 			else if (fd->src == WS_TEXT || fd->src == WS_OBJ || fd->src == WS_ARR)
 				tab_add(d, k, C_CHILD, fd->xml, (int)i);
 		}
+		for (const char *const *a = s->aliases; a && a[0] && a[1]; a += 2) {
+			int i = lookup(d, k, C_JSON, a[1]);
+			if (i >= 0)
+				tab_add(d, k, C_ATTR, a[0], i);
+		}
 	}
 }
 

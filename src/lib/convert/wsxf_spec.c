@@ -158,11 +158,14 @@ static const wsxf_field series_f[] = {
 	{ "xdata", "xdata", WS_TEXT, WC_STR, WD_NONE, 0, -1, 2 },
 };
 
-#define SPEC(el, f, ign) { el, f, sizeof(f) / sizeof(f[0]), ign, NULL }
+/* WRML (the .NET API) writes the repair header's dates as Confirmed / Finalized. */
+static const char *const uur_alias[] = { "Confirmed", "confirmDate", "Finalized", "finalizeDate", NULL };
+
+#define SPEC(el, f, ign) { el, f, sizeof(f) / sizeof(f[0]), ign, NULL, NULL }
 const wsxf_spec wats__wsxf_specs[WK_COUNT] = {
-	[WK_REPORT] = { "Report", report_f, sizeof(report_f) / sizeof(report_f[0]), report_ign, "Process" },
+	[WK_REPORT] = { "Report", report_f, sizeof(report_f) / sizeof(report_f[0]), report_ign, "Process", NULL },
 	[WK_UUT] = SPEC("UUT", uut_f, no_ignored),
-	[WK_UUR] = SPEC("UUR", uur_f, no_ignored),
+	[WK_UUR] = { "UUR", uur_f, sizeof(uur_f) / sizeof(uur_f[0]), no_ignored, NULL, uur_alias },
 	[WK_MISC] = SPEC("MiscInfo", misc_f, misc_ign),
 	[WK_UNIT] = SPEC("ReportUnitHierarchy", unit_f, no_ignored),
 	[WK_FAILURE] = SPEC("Failure", failure_f, no_ignored),

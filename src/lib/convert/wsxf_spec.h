@@ -65,6 +65,9 @@ typedef struct wsxf_spec {
 	size_t n;
 	const char *const *ignored; /* attributes the reader drops silently (NULL-terminated) */
 	const char *sub;            /* merged child element (Process) */
+	/* Reader only: other attribute names of a field, as pairs "XmlName", "jsonKey", NULL-
+	 * terminated (the .NET API's WRML names of the UUR header, per the reference). */
+	const char *const *aliases;
 } wsxf_spec;
 
 extern const wsxf_spec wats__wsxf_specs[WK_COUNT];
