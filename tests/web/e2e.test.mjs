@@ -268,12 +268,20 @@ test('convert a file with the button', async () => {
   await go('converters');
   const f = path.join(dir, 'convert-me.json');
   const id = dropReport(fixture, dir, 'convert-me.json');
-  await page.getByLabel('File', { exact: true }).setInputFiles(f);
+  await page.getByLabel('File to convert').setInputFiles(f);
   await page.getByRole('button', { name: 'Convert', exact: true }).click();
   const out = page.getByLabel('Conversion result');
   await waitText(out, /Converted with/, 'the conversion result');
   assert.match(await text(out), new RegExp(id));
   await shot('converters-convert');
+  // A file the chosen converter cannot read: the failure, with its place in the file.
+  const bad = path.join(dir, 'broken.json');
+  fs.writeFileSync(bad, '{"type": "T",\n  "id": }\n');
+  await page.getByLabel('File to convert').setInputFiles(bad);
+  await page.getByLabel('Convert with').selectOption('wsjf');
+  await page.getByRole('button', { name: 'Convert', exact: true }).click();
+  await waitText(out, /Conversion failed.*line 2/, 'the conversion error with its line');
+  await shot('converters-convert-error');
   // Nothing was queued: the queue holds only the two dropped files.
   const q = await page.evaluate(() => fetch('/api/queue?state=queued,transferring,sent,invalid,failed,error').then((r) => r.json()));
   assert.ok(!JSON.stringify(q).includes(id), 'the converted file is not queued');
@@ -375,6 +383,22 @@ test('log out', async () => {
   assert.equal(s.authenticated, false);
   const r = await page.evaluate(() => fetch('/api/config').then((x) => x.status));
   assert.equal(r, 401);
+});
+
+test('without an API key nobody can log in, and the page says how to set one', async () => {
+  const st3 = makeStation(path.join(dir, 'station3'), ds, { api_key_file: undefined });
+  const w3 = await startWatsd(st3);
+  try {
+    const p3 = await ctx.newPage();
+    await p3.goto(w3.url + '/');
+    await waitText(p3.locator('form.login'), /No API key is configured/, 'the no-key message');
+    assert.equal(await p3.getByLabel('API key').isDisabled(), true);
+    assert.equal(await p3.locator('#banner').isVisible(), false);
+    await p3.screenshot({ path: path.join(SHOTS, 'login-no-key.png') });
+    await p3.close();
+  } finally {
+    assert.equal(await stop(w3), 0);
+  }
 });
 
 test('bound to a non-loopback address: a red banner', async () => {

@@ -159,6 +159,6 @@ function convertBox(converters) {
   return h('section', { class: 'panel', 'aria-labelledby': 'convert-h' },
     h('h2', { id: 'convert-h' }, 'Convert a file'),
     h('p', { class: 'muted' }, 'Runs the real converter on a file from this computer and shows the reports; nothing is queued or uploaded.'),
-    h('div', { class: 'toolbar' }, h('label', { for: 'convert-file' }, 'File'), file,
-      h('label', { for: 'convert-converter' }, 'Converter'), conv, button), out);
+    h('div', { class: 'toolbar' }, h('label', { for: 'convert-file' }, 'File to convert'), file,
+      h('label', { for: 'convert-converter' }, 'Convert with'), conv, button), out);
 }
