@@ -48,7 +48,10 @@ for i in range(n + 20):
     with open("%s/r%06d.json" % (stage, i), "w") as f:
         json.dump(doc, f, separators=(",", ":"))
 EOF
-sent() { "$wats" queue status --state-dir "$tmp/b.state" --json | sed -n 's/.*"sent":\([0-9]*\).*/\1/p'; }
+# Poll the queue file directly (--direct), not through watsd's control socket: the measurement
+# must not add work to the process it measures. (An older wats without --direct reads the file.)
+direct=; "$wats" queue 2>&1 | grep -q -- --direct && direct=--direct
+sent() { "$wats" queue status $direct --state-dir "$tmp/b.state" --json | sed -n 's/.*"sent":\([0-9]*\).*/\1/p'; }
 lat=""
 for i in $(seq 0 19); do
 	f=$(printf 'r%06d.json' $((n + i)))
@@ -97,7 +100,7 @@ for i in range(n):
     with open("%s/w%07d.json" % (stage, i), "w") as f:
         json.dump(doc, f, separators=(",", ":"))
 EOF2
-queued() { "$wats" queue status --state-dir "$tmp/w.state" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(int(v) for k, v in j.items() if k in ("queued", "transferring", "error")))' 2>/dev/null || echo 0; }
+queued() { "$wats" queue status $direct --state-dir "$tmp/w.state" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(int(v) for k, v in j.items() if k in ("queued", "transferring", "error")))' 2>/dev/null || echo 0; }
 t0=$(date +%s%N)
 find "$tmp/stage" -name 'w*.json' -exec mv -t "$tmp/inbox/" {} +
 while [ "$(queued)" -lt "$waiting" ]; do sleep 1; done

@@ -528,13 +528,13 @@ static void test_threads(void **state)
 typedef struct rc_worker {
 	wats_client *c;
 	int ok;
-	volatile int *stop;
+	int *stop;
 } rc_worker;
 
 static void *rc_work(void *arg)
 {
 	rc_worker *w = arg;
-	while (!*w->stop)
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED))
 		if (get(w->c, "/api/App/Version", 0, 0) == 0)
 			w->ok++;
 	return NULL;
@@ -583,7 +583,7 @@ static void test_reconfigure(void **state)
 	 * one server or the other. */
 	o.token = "dXNlcjpwYXNz";
 	enum { N = 4 };
-	volatile int stop = 0;
+	int stop = 0;
 	pthread_t t[N];
 	rc_worker w[N];
 	ms_reset_counts(srv);
