@@ -65,7 +65,7 @@ export function nextId(prefix) { return (prefix || 'f') + '-' + (++uid); }
 
 export function fmtTime(t) {
   if (t === null || t === undefined || t === '') return '';
-  const d = typeof t === 'number' ? new Date(t < 1e12 ? t * 1000 : t) : new Date(t);
+  const d = t instanceof Date ? t : typeof t === 'number' ? new Date(t < 1e12 ? t * 1000 : t) : new Date(t);
   if (isNaN(d)) return String(t);
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +

@@ -67,6 +67,13 @@ function view(d) {
     h('section', { class: 'charts' },
       chart('Files converted per minute', pm.converted, pm.failed),
       chart('Reports uploaded per minute', pm.uploaded, pm.upload_failed)),
+    (s.watch || []).length ? [h('h2', null, 'Watch folders'),
+      h('table', { 'aria-label': 'Watch folders' }, h('thead', null, h('tr', null,
+        ['Folder', 'Priority', 'State'].map((t) => h('th', null, t)))),
+      h('tbody', null, s.watch.map((w) => h('tr', null, h('td', { class: 'path' }, w.path),
+        h('td', { class: 'num' }, w.priority),
+        h('td', { class: w.present === false ? 'bad' : '' },
+          w.enabled === false ? 'disabled' : w.present === false ? 'missing' : 'watched')))))] : null,
     h('h2', null, 'Last errors'),
     (d.last_errors || []).length
       ? h('table', { 'aria-label': 'Last errors' }, h('thead', null, h('tr', null,
@@ -83,15 +90,20 @@ export async function render(main) {
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
   const stamp = h('span', { class: 'muted', 'aria-live': 'off' });
   fill(main, h('div', { class: 'titlebar' }, h('h1', null, 'Dashboard'), stamp), body);
-  let stopped = false, timer = null;
+  let stopped = false, timer = null, last = '';
   async function tick() {
     const r = await api('GET', '/api/dashboard');
     if (stopped) return;
     if (r.ok) {
-      fill(body, view(r.data));
-      stamp.textContent = 'updated ' + new Date().toLocaleTimeString();
+      // Redraw only when something changed (keeps a selection or a bar's tooltip).
+      const { uptime_s: _u, ...rest } = r.data.status || {};
+      const key = JSON.stringify({ ...r.data, status: rest });
+      if (key !== last) fill(body, view(r.data));
+      last = key;
+      stamp.textContent = 'updated ' + fmtTime(new Date()).slice(11);
       markUsable();
     } else if (r.status !== 401) {
+      last = '';
       stamp.textContent = '';
       fill(body, note('error', 'No answer from watsd: ' + r.data.error));
     }
