@@ -53,7 +53,7 @@ function view(d) {
       card('Service', s.ready === false ? 'not ready' : 'ready', s.ready === false ? 'bad' : 'good'),
       card('Server', srv.reachable === false ? 'unreachable' : srv.reachable ? 'reachable' : 'unknown',
         srv.reachable === false ? 'bad' : srv.reachable ? 'good' : ''),
-      card('Breaker', breaker, breaker === 'closed' ? 'good' : 'bad'),
+      card('Breaker', breaker, { closed: 'good', 'half-open': 'warn', open: 'bad' }[breaker] || ''),
       card('Uploads', s.uploads_paused ? 'paused' : 'running', s.uploads_paused ? 'warn' : ''),
       card('Files converted', c.files_converted ?? sum(pm.converted)),
       card('Files failed', c.files_failed ?? sum(pm.failed), (c.files_failed ?? sum(pm.failed)) ? 'bad' : ''),

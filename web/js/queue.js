@@ -79,8 +79,11 @@ export async function render(main) {
     if (!r.ok) { fill(status, note('error', r.data.error)); return; }
     for (const el of main.querySelectorAll('.count')) el.textContent = ' (' + (r.data.counts?.[el.dataset.state] ?? 0) + ')';
     const items = st ? r.data.items || [] : [];
+    const total = [...picked].reduce((n, k) => n + (r.data.counts?.[k] || 0), 0);
     fill(body, items.length ? items.map(row)
-      : h('tr', null, h('td', { colspan: 10, class: 'muted' }, 'No items in the chosen states.')));
+      : h('tr', null, h('td', { colspan: 10, class: 'muted' }, 'No items in the chosen states.')),
+    total > items.length ? h('tr', null, h('td', { colspan: 10, class: 'muted' },
+      `The first ${items.length} of ${total} shown.`)) : null);
   }
   function schedule() { clearInterval(timer); timer = auto.checked ? setInterval(load, 2000) : null; }
   auto.addEventListener('change', schedule);
