@@ -405,7 +405,7 @@ static int fast_numeric(csvst *st, const char *name, const char *v, wats_compop 
 
 static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long line)
 {
-	wats_step *root = wats_report_root(st->r), *s;
+	wats_step *root, *s; /* the root: looked up only by the general path below */
 	const char *name = set(&d->sname) ? val(st, &d->sname) : fallback_name;
 	if (!name || !*name)
 		name = "Step";
@@ -443,6 +443,7 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 		if (fast_numeric(st, name, v, op, lo, hi, unit && *unit ? unit : NULL, status, &rc))
 			return rc;
 		st->steps = NULL; /* the general path appends too: no tail kept from here on */
+		root = wats_report_root(st->r);
 		rc = wats_step_add(&s, root, WATS_STEP_NUMERIC, name);
 		if (!rc)
 			rc = wats_step_add_numeric(&m, s, NULL, 0, op, 0, 0, unit && *unit ? unit : NULL);
@@ -462,6 +463,7 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 		st->steps = NULL;
 		int pass = !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "pass") ||
 			   !strcasecmp(v, "passed") || !strcasecmp(v, "ok") || !strcasecmp(v, "P");
+		root = wats_report_root(st->r);
 		rc = wats_step_add(&s, root, WATS_STEP_PASSFAIL, name);
 		if (!rc)
 			rc = wats_step_add_passfail(&m, s, NULL, pass);
@@ -475,11 +477,13 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 		wats_compop op = ops && *ops ? wats_compop_parse(ops) : lim ? WATS_COMP_CASESENSIT : WATS_COMP_LOG;
 		if (op == WATS_COMP_UNKNOWN)
 			op = WATS_COMP_LOG;
+		root = wats_report_root(st->r);
 		rc = wats_step_add(&s, root, WATS_STEP_STRING, name);
 		if (!rc)
 			rc = wats_step_add_string(&m, s, NULL, v, op, lim);
 	} else {
 		st->steps = NULL;
+		root = wats_report_root(st->r);
 		rc = wats_step_add(&s, root, WATS_STEP_ACTION, name);
 		if (!rc && status == WATS_STATUS_NONE)
 			status = WATS_STATUS_DONE;

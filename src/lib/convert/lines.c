@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "convert/lines.h"
@@ -206,6 +207,22 @@ static const unsigned short cp1252[32] = {
 	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178
 };
 
+/* Whether s holds only ASCII (the common case: no UTF-8 check needed), 8 bytes at a time. */
+static int ascii(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			return 0;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return 0;
+	return 1;
+}
+
 int wats__lines_next(wats__lines *l, char **line, size_t *len)
 {
 	for (;;) {
@@ -217,12 +234,11 @@ int wats__lines_next(wats__lines *l, char **line, size_t *len)
 		}
 		char *start = l->buf + l->pos;
 		size_t avail = l->len - l->pos;
-		char *nl = NULL;
-		for (size_t i = 0; i < avail; i++)
-			if (start[i] == '\n' || start[i] == '\r') {
-				nl = start + i;
-				break;
-			}
+		/* The first CR or LF: memchr for the LF, then for a CR before it only. */
+		char *lf = memchr(start, '\n', avail);
+		char *nl = memchr(start, '\r', lf ? (size_t)(lf - start) : avail);
+		if (!nl)
+			nl = lf;
 		if (nl && *nl == '\r' && nl + 1 == start + avail && !l->eof)
 			nl = NULL; /* a CR at the end of the chunk: wait for a possible LF */
 		if (!nl && !l->eof) {
@@ -244,7 +260,7 @@ int wats__lines_next(wats__lines *l, char **line, size_t *len)
 		l->pos += adv;
 		l->line++;
 		start[n] = '\0'; /* overwrites the line end (or the slack byte after the data) */
-		if (!wats__utf8_valid(start, n)) {
+		if (!ascii(start, n) && !wats__utf8_valid(start, n)) {
 			if (!l->warned_latin1++)
 				wats__cctx_warn(l->c, l->line, NULL,
 						"not UTF-8: read as windows-1252 (Latin-1); save the file as "
