@@ -105,13 +105,17 @@ function renderShell() {
   route();
 }
 
+function routeId() {
+  const id = (location.hash.match(/^#\/([a-z]+)/) || [])[1];
+  return PAGES.some(([p]) => p === id) ? id : 'dashboard';
+}
+
 async function route() {
   if (!session?.authenticated) { renderLogin(); return; }
   if (!main || !main.isConnected) { renderShell(); return; }
   stopPage();
   const gen = generation;
-  let id = (location.hash.match(/^#\/([a-z]+)/) || [])[1] || 'dashboard';
-  if (!PAGES.some(([p]) => p === id)) id = 'dashboard';
+  const id = routeId();
   for (const a of nav.querySelectorAll('a')) {
     if (a.dataset.page === id) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -136,6 +140,8 @@ async function start() {
       renderLogin('Your session ended: log in again.');
     }
   });
+  // Fetch the page's module while the session is asked for (one round trip less).
+  import('./' + routeId() + '.js').catch(() => {});
   const r = await api('GET', '/api/session');
   session = r.data || {};
   showBanner(session);
