@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error(`playwright-core is missing (${e.message}): run scripts/deps-web.sh`);
+  process.exit(1);
+}
 import { env, startDevserver, dev, makeStation, startWatsd, stop, until, sleep, dropReport,
   DEV_TOKEN } from './harness.mjs';
 
@@ -334,6 +341,13 @@ test('logs: the level filter', async () => {
     return levels.length > 0 && levels.every((l) => /warning|error|critical/i.test(l));
   }, T);
   assert.match(await text(page.locator('table.logs')), /wrong API key/);
+  // Auto refresh: a line logged now appears without touching the page.
+  await page.getByLabel('Level at least').selectOption('info');
+  const put = await page.evaluate(() => fetch('/api/session').then((r) => r.json()).then((s) =>
+    fetch('/api/config', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
+      body: JSON.stringify({ changes: { 'station.purpose': 'E2E' } }) }).then((r) => r.status)));
+  assert.equal(put, 200);
+  await waitText(page.locator('table.logs'), /config saved \(station\.purpose\)/, 'the new log line');
 });
 
 test('queue: purge an item', async () => {
