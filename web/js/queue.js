@@ -2,6 +2,8 @@
 import { api, h, fill, note, fmtTime, fmtBytes } from './api.js';
 
 const STATES = ['queued', 'transferring', 'error', 'invalid', 'failed', 'sent'];
+const WAITING = new Set(['queued', 'error']);           // a next attempt is planned
+const PARKED = new Set(['error', 'invalid', 'failed']); // Retry makes sense
 
 export async function render(main) {
   const picked = new Set(['queued', 'transferring', 'error', 'invalid', 'failed']);
@@ -56,14 +58,15 @@ export async function render(main) {
     return h('tr', { 'data-id': it.id, class: 'st-' + it.state },
       h('td', { class: 'mono', title: it.id }, String(it.id).slice(0, 8)),
       h('td', null, h('span', { class: 'badge ' + it.state }, it.state)),
-      h('td', { class: 'num' }, it.attempts), h('td', { class: 'nowrap' }, fmtTime(it.next_attempt)),
+      h('td', { class: 'num' }, it.attempts),
+      h('td', { class: 'nowrap' }, WAITING.has(it.state) ? fmtTime(it.next_attempt) : ''),
       h('td', { class: 'msg' }, it.last_error || ''), h('td', { class: 'num' }, it.priority),
       h('td', { class: 'num' }, fmtBytes(it.bytes)), h('td', { class: 'nowrap' }, fmtTime(it.created)),
       h('td', { class: 'path', title: it.source || '' }, String(it.source || '').split('/').pop()),
       h('td', { class: 'nowrap' },
         h('button', { type: 'button', 'aria-label': 'View ' + it.id, onclick: () => show(it.id) }, 'View'),
-        h('button', { type: 'button', 'aria-label': 'Retry ' + it.id,
-          onclick: () => act('/api/queue/retry', { id: it.id }, 'Retried') }, 'Retry'),
+        PARKED.has(it.state) ? h('button', { type: 'button', 'aria-label': 'Retry ' + it.id,
+          onclick: () => act('/api/queue/retry', { id: it.id }, 'Retried') }, 'Retry') : null,
         h('button', { type: 'button', class: 'danger', 'aria-label': 'Purge ' + it.id,
           onclick: () => confirm('Remove item ' + it.id + '?') && act('/api/queue/purge', { id: it.id }, 'Purged') }, 'Purge')));
   }
