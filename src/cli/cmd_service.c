@@ -4,7 +4,7 @@
  *   wats service install   [--user] [--instance NAME] [--config FILE] [--unit-dir DIR]
  *                          [--watsd PATH] [--dry-run]
  *   wats service uninstall [--user] [--instance NAME] [--unit-dir DIR]
- *   wats service start|stop|restart|status [--user] [--instance NAME]
+ *   wats service start|stop|restart|reload|status [--user] [--instance NAME]
  *   wats service logs      [--user] [--instance NAME] [-- JOURNALCTL-ARGS...]
  *
  * The unit is watsd-NAME.service in /etc/systemd/system (or ~/.config/systemd/user with
@@ -31,7 +31,7 @@ static int usage(void)
 		"usage: wats service install [--user] [--instance NAME] [--config FILE] [--unit-dir DIR]\n"
 		"                            [--watsd PATH] [--dry-run]\n"
 		"       wats service uninstall [--user] [--instance NAME] [--unit-dir DIR]\n"
-		"       wats service start|stop|restart|status [--user] [--instance NAME]\n"
+		"       wats service start|stop|restart|reload|status [--user] [--instance NAME]\n"
 		"       wats service logs [--user] [--instance NAME] [-- JOURNALCTL-ARGS...]\n"
 		"NAME defaults to \"default\"; the unit is watsd-NAME.service.\n");
 	return WATS_EXIT_USAGE;
@@ -252,6 +252,8 @@ static char *make_unit(const opts *o, const watsd_config *cfg, const char *watsd
 		sb_word(&b, env);
 		sb_add(&b, "\n");
 	}
+	/* systemctl reload: watsd reads its config again on SIGHUP (docs/watsd.md, Reload). */
+	sb_add(&b, "ExecReload=/bin/kill -HUP $MAINPID\n");
 	/* watsd pings at half the period; a hung main loop is killed and restarted. */
 	sb_add(&b, "WatchdogSec=30s\nRestart=on-failure\nRestartSec=2s\n");
 	/* 2 = usage or config error: restarting does not help. 3 = stopped at once after a stop
@@ -467,7 +469,7 @@ static int uninstall(const opts *o)
 	return WATS_EXIT_OK;
 }
 
-/* start|stop|restart|status|logs: exec systemctl / journalctl (their exit status is ours). */
+/* start|stop|restart|reload|status|logs: exec systemctl / journalctl (their exit status is ours). */
 static int control(const opts *o)
 {
 	int logs = !strcmp(o->verb, "logs");
@@ -541,7 +543,7 @@ int wats_cmd_service(int argc, char **argv)
 	if (!strcmp(o.verb, "uninstall"))
 		return uninstall(&o);
 	if (!strcmp(o.verb, "start") || !strcmp(o.verb, "stop") || !strcmp(o.verb, "restart") ||
-	    !strcmp(o.verb, "status") || !strcmp(o.verb, "logs"))
+	    !strcmp(o.verb, "reload") || !strcmp(o.verb, "status") || !strcmp(o.verb, "logs"))
 		return control(&o);
 	fprintf(stderr, "wats service: unknown subcommand \"%s\"\n", o.verb);
 	return usage();

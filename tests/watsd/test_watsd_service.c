@@ -115,6 +115,7 @@ static void test_install_uninstall(void **state)
 	assert_non_null(strstr(dry, "\nType=notify\n"));
 	assert_non_null(strstr(dry, "\nWatchdogSec="));
 	assert_non_null(strstr(dry, "\nRestart=on-failure\n"));
+	assert_non_null(strstr(dry, "\nExecReload=/bin/kill -HUP $MAINPID\n"));
 	assert_non_null(strstr(dry, "\nNoNewPrivileges=yes\n"));
 	assert_non_null(strstr(dry, "\nProtectSystem=strict\n"));
 	assert_non_null(strstr(dry, "\nWantedBy=multi-user.target\n"));
@@ -217,6 +218,12 @@ static void test_control(void **state)
 	assert_int_equal(run_wats(s, s->bin, NULL, NULL, a3), 3);
 	args = tu_read(p, NULL);
 	assert_string_equal(args, "status --no-pager watsd-default.service\n");
+	free(args);
+	const char *ar[] = { "reload", "--instance", "line3", NULL };
+	assert_int_equal(run_wats(s, s->bin, NULL, NULL, ar), 3);
+	snprintf(p, sizeof(p), "%s/systemctl.args", s->dir);
+	args = tu_read(p, NULL);
+	assert_string_equal(args, "reload watsd-line3.service\n");
 	free(args);
 	const char *a4[] = { "logs", "--user", "--instance", "line3", "--", "-n", "50", NULL };
 	assert_int_equal(run_wats(s, s->bin, NULL, NULL, a4), 3);
