@@ -404,6 +404,46 @@ static void test_limits(void **state)
 	check_totals(f->path, f->q);
 }
 
+/* wats_queue_set_limits on an open queue (a service reloading its config). */
+static void test_set_limits(void **state)
+{
+	fixture *f = *state;
+	wats_queue_options o = opts_fake();
+	o.max_items = 1;
+	OK(wats_queue_set_limits(f->q, &o));
+	put(f->q, 1, 0, "a");
+	char id[37];
+	id_of(id, 2);
+	wats_queue_entry e = WATS_QUEUE_ENTRY_INIT;
+	e.id = id;
+	e.payload = "b";
+	e.payload_len = 1;
+	assert_int_equal(wats_queue_enqueue(f->q, &e), WATS_ELIMIT);
+	o.max_items = 0; /* no limit */
+	o.max_attempts = 1;
+	OK(wats_queue_set_limits(f->q, &o));
+	OK(wats_queue_enqueue(f->q, &e));
+	/* One attempt allowed now: the first error parks the item as failed. */
+	wats_queue_item *it = claim1(f->q);
+	assert_non_null(it);
+	wats_queue_state st;
+	OK(wats_queue_mark_error(&st, f->q, it, "boom", 503));
+	assert_int_equal(st, WATS_QUEUE_FAILED);
+	wats_queue_item_free(it);
+	/* Back to 5 attempts: the next item waits in error for a retry. */
+	o.max_attempts = 5;
+	OK(wats_queue_set_limits(f->q, &o));
+	it = claim1(f->q);
+	assert_non_null(it);
+	OK(wats_queue_mark_error(&st, f->q, it, "boom", 503));
+	assert_int_equal(st, WATS_QUEUE_ERROR);
+	wats_queue_item_free(it);
+	wats_queue_options bad = o;
+	bad.version = 99;
+	assert_int_equal(wats_queue_set_limits(f->q, &bad), WATS_EINVAL);
+	check_totals(f->path, f->q);
+}
+
 static void test_retry_purge_cleanup(void **state)
 {
 	fixture *f = *state;
@@ -588,6 +628,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backoff_spread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reenqueue_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_purge_cleanup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery_at_open, setup, teardown),
