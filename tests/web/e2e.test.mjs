@@ -103,7 +103,10 @@ after(async () => {
   await stop(ds?.child);
   if (code !== 0 && st) process.stderr.write(fs.readFileSync(st.log, 'utf8'));
   assert.equal(code, 0, 'watsd exits 0 after SIGTERM (an ASan report makes it fail)');
-  if (dir && process.exitCode === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  // Chromium's helper processes may still be writing its profile for a moment: retry.
+  if (dir && process.exitCode === undefined) {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }
   else if (dir) console.log(`# a test failed: ${dir} kept (station/watsd.log, station/station.json)`);
   const total = [...assets.values()].reduce((a, b) => a + b, 0);
   console.log(`# web figures: ${JSON.stringify(figures)}, asset bytes ${total} over ${assets.size} files`);
