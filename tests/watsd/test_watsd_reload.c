@@ -108,11 +108,12 @@ static long wait_on(wats_client *c, long n, int timeout_ms)
 /* Drop report k into folder dir (the fixture's drop() writes into f->inbox). */
 static void drop_in(fx *f, const char *dir, char ids[][37], int k)
 {
-	char keep[4096];
-	snprintf(keep, sizeof(keep), "%s", f->inbox);
-	snprintf(f->inbox, sizeof(f->inbox), "%s", dir);
+	char keep[sizeof(f->inbox)];
+	assert_true(strlen(dir) < sizeof(f->inbox));
+	memcpy(keep, f->inbox, sizeof(keep));
+	memcpy(f->inbox, dir, strlen(dir) + 1);
 	drop(f, ids, k);
-	snprintf(f->inbox, sizeof(f->inbox), "%s", keep);
+	memcpy(f->inbox, keep, sizeof(keep));
 }
 
 typedef struct second {
@@ -150,7 +151,7 @@ static void test_reload_live(void **state)
 	fx *f = *state;
 	second b;
 	second_start(&b, f);
-	char inbox2[4200];
+	char inbox2[4096];
 	snprintf(inbox2, sizeof(inbox2), "%s/inbox2", f->dir);
 	mkdir(inbox2, 0755);
 	pid_t pid = start_watsd(f);
