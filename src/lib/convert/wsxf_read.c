@@ -103,10 +103,19 @@ static void tables_init(rd *d)
 	}
 }
 
+/* No namespace, WSXF's or WRML's; bar: the '|' of name, or NULL. */
+static int ns_ok_at(const char *name, const char *bar)
+{
+	if (!bar)
+		return 1;
+	size_t n = (size_t)(bar - name);
+	return (n == sizeof(WSXF_NS) - 1 && !memcmp(name, WSXF_NS, n)) ||
+	       (n == sizeof(WRML_NS) - 1 && !memcmp(name, WRML_NS, n));
+}
+
 static int ns_ok(const char *name)
 {
-	return wats__xml_in_ns(name, NULL) || wats__xml_in_ns(name, WSXF_NS) ||
-	       wats__xml_in_ns(name, WRML_NS);
+	return ns_ok_at(name, strrchr(name, '|'));
 }
 
 static int oom(void)
@@ -270,7 +279,7 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 				cw_other = 1;
 			continue;
 		}
-		if (bar && !ns_ok(a[0]))
+		if (bar && !ns_ok_at(a[0], bar))
 			continue; /* xsi:..., other vocabularies */
 		int fi = lookup(d, f->kind, C_ATTR, local);
 		if (fi >= 0)
@@ -382,7 +391,8 @@ static int start_report(rd *d, wats__xml *x, const char **atts)
 static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
 {
 	rd *d = ud;
-	const char *local = wats__xml_local(name);
+	const char *bar = strrchr(name, '|');
+	const char *local = bar ? bar + 1 : name;
 	frame *top = d->top >= 0 ? &d->stack[d->top] : NULL;
 	if (!top) {
 		if (!ns_ok(name) || (strcmp(local, "Reports") && strcmp(local, "Report")))
@@ -402,7 +412,7 @@ static int on_start(wats__xml *x, void *ud, const char *name, const char **atts)
 					"element <%s> inside a text element; skipped", local);
 		return push(d, x, F_SKIP) ? 0 : WATS_ELIMIT;
 	}
-	if (!ns_ok(name)) {
+	if (!ns_ok_at(name, bar)) {
 		if (!d->warned_ns++)
 			wats__cctx_warn(d->c, wats__xml_line(x), local,
 					"element <%s> of another namespace skipped", local);

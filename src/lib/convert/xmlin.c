@@ -85,7 +85,10 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 					"(rule max-depth)", wats__xml_local(name), WATS__CONV_MAX_DEPTH));
 		return;
 	}
-	for (const XML_Char **a = atts; a[0]; a += 2)
+	/* No attribute can be longer than the start tag that holds it: look at the values only
+	 * when the tag itself is that long. */
+	int tag_bytes = XML_GetCurrentByteCount(x->p);
+	for (const XML_Char **a = atts; (tag_bytes <= 0 || (size_t)tag_bytes > WATS__CONV_MAX_ATTR) && a[0]; a += 2)
 		if (strlen(a[1]) > WATS__CONV_MAX_ATTR) {
 			fail(x, wats__xml_error(x, WATS_ELIMIT,
 						"attribute %s of <%s> is longer than %zu bytes (rule max-attribute)",
@@ -188,17 +191,28 @@ int wats__xml_parse(wats__cctx *c, const wats__xml_handlers *h)
 	int rc = 0;
 	XML_Index fed = 0;
 	for (;;) {
-		void *buf = XML_GetBuffer(x.p, CHUNK);
-		if (!buf) {
-			rc = wats__error_oom();
-			break;
-		}
 		size_t got;
-		rc = wats__cctx_read(c, buf, CHUNK, &got);
-		if (rc < 0)
-			break;
-		fed += (XML_Index)got;
-		enum XML_Status st = XML_ParseBuffer(x.p, (int)got, got == 0);
+		enum XML_Status st;
+		if (c->data) {
+			/* A buffer input is parsed in place (no copy into expat's buffer), in chunks
+			 * so that the token limit below is checked as it goes. */
+			got = c->len - c->pos < CHUNK ? c->len - c->pos : CHUNK;
+			const char *chunk = (const char *)c->data + c->pos;
+			c->pos += got;
+			fed += (XML_Index)got;
+			st = XML_Parse(x.p, chunk, (int)got, got == 0);
+		} else {
+			void *buf = XML_GetBuffer(x.p, CHUNK);
+			if (!buf) {
+				rc = wats__error_oom();
+				break;
+			}
+			rc = wats__cctx_read(c, buf, CHUNK, &got);
+			if (rc < 0)
+				break;
+			fed += (XML_Index)got;
+			st = XML_ParseBuffer(x.p, (int)got, got == 0);
+		}
 		if (x.rc) {
 			rc = x.rc;
 			break;
