@@ -483,6 +483,19 @@ static void test_csv(void **state)
 	assert_string_equal(num, "99.8"); /* decimal comma */
 	assert_int_equal(wats_report_result(s.r[1]), WATS_STATUS_FAILED);
 	sink_free(&s);
+	/* a string operator on a numeric cell is refused (the fast path leaves it to the typed
+	 * API, which names the rule), as for any numeric measurement */
+	char *dir = tu_tmpdir(), mfile[2048], cfile[2048];
+	snprintf(mfile, sizeof(mfile), "%s/op.map", dir);
+	snprintf(cfile, sizeof(cfile), "%s/op.csv", dir);
+	tu_write(mfile, "sn = SN\nstep.A = numeric value=A compop=Op low=\"1\"\n", 51);
+	tu_write(cfile, "SN,A,Op\nS1,5,IGNORECASE\n", 24);
+	snprintf(mp, sizeof(mp), "mapping=%s", mfile);
+	assert_int_equal(convert(&s, c, cfile, "csv", p, NULL), WATS_EPARSE);
+	assert_non_null(strstr(wats_error_last()->message, "numeric comparison operator"));
+	sink_free(&s);
+	tu_rmtree(dir);
+	free(dir);
 	/* a station's file: header block (@Key references), then one UUT of measurement rows */
 	snprintf(mp, sizeof(mp), "mapping=%s", tu_data("csv/station.map"));
 	assert_int_equal(convert(&s, c, tu_data("csv/station.csv"), "csv", p, NULL), 0);

@@ -382,6 +382,8 @@ static int fast_numeric(csvst *st, const char *name, const char *v, wats_compop 
 	int nl = wats_compop_limits(op);
 	const char *low = nl == 1 ? (lo && *lo ? lo : hi) : nl == 2 ? lo : NULL;
 	const char *high = nl == 2 ? hi : NULL;
+	if (nl < 0 || op == WATS_COMP_CASESENSIT || op == WATS_COMP_IGNORECASE)
+		return 0; /* not a numeric operator: the general path reports it */
 	if (st->m.decimal != '.' || !st->steps || !plain_num(v) || (nl >= 1 && !plain_num(low)) ||
 	    (nl == 2 && !plain_num(high)))
 		return 0;

@@ -259,8 +259,8 @@ static int plain_num(const char *v)
 static int fast_numeric(wstf *w, wats_step *parent, const char *name, char **f, int *rc)
 {
 	wats_compop op = *f[6] ? compop_of(w, f[6]) : WATS_COMP_LOG;
-	if (op == WATS_COMP_UNKNOWN)
-		return 0;
+	if (op == WATS_COMP_UNKNOWN || op == WATS_COMP_CASESENSIT || op == WATS_COMP_IGNORECASE)
+		return 0; /* the general path warns or refuses */
 	if (!*f[6] && (*f[4] || *f[5]))
 		op = *f[4] && *f[5] ? WATS_COMP_GELE : WATS_COMP_GE;
 	int nl = wats_compop_limits(op);
