@@ -13,8 +13,9 @@
 #define MAX_FIELDS 32
 #define TAB_SIZE 1024 /* names of all specs: about 200 */
 
-/* Name classes in the lookup table: an attribute, a child element, a WSJF key (cw:KEY). */
-enum { C_ATTR, C_CHILD, C_JSON };
+/* Name classes in the lookup table: an attribute, a child element, a WSJF key (cw:KEY), an
+ * attribute the reader drops silently. */
+enum { C_ATTR, C_CHILD, C_JSON, C_IGN };
 
 typedef struct slot {
 	const char *name;
@@ -95,6 +96,8 @@ static void tables_init(rd *d)
 			else if (fd->src == WS_TEXT || fd->src == WS_OBJ || fd->src == WS_ARR)
 				tab_add(d, k, C_CHILD, fd->xml, (int)i);
 		}
+		for (const char *const *a = s->ignored; a && *a; a++)
+			tab_add(d, k, C_IGN, *a, 0);
 		for (const char *const *a = s->aliases; a && a[0] && a[1]; a += 2) {
 			int i = lookup(d, k, C_JSON, a[1]);
 			if (i >= 0)
@@ -216,13 +219,6 @@ static int field_index(const wsxf_spec *s, const wsxf_field *f)
 	return (int)(f - s->fields);
 }
 
-static int is_ignored(const wsxf_spec *s, const char *local)
-{
-	for (const char *const *p = s->ignored; p && *p; p++)
-		if (!strcmp(*p, local))
-			return 1;
-	return 0;
-}
 
 /* Parse cw:json (an object) into a scratch report; *obj is its node. */
 static int parse_extras(rd *d, wats__xml *x, const char *json, wats_report **scratch,
@@ -284,7 +280,7 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 		int fi = lookup(d, f->kind, C_ATTR, local);
 		if (fi >= 0)
 			vals[fi] = a[1];
-		else if (!is_ignored(s, local))
+		else if (lookup(d, f->kind, C_IGN, local) < 0)
 			wats__cctx_warn(d->c, wats__xml_line(x), el,
 					"attribute %s of <%s> has no WSJF equivalent; not converted",
 					local, el);
@@ -311,7 +307,8 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 		wats_node *es = extras ? wats_node_get(extras, "stepType") : NULL;
 		if (es)
 			st = wats_node_string(es, NULL);
-		f->is_seq = st && wats_step_kind_from_type(st) == WATS_STEP_SEQUENCE;
+		/* the two sequence types of wats_step_kind_from_type, without its table scan */
+		f->is_seq = st && (!strcmp(st, "SequenceCall") || !strcmp(st, "WATS_SeqCall"));
 	}
 	/* The object is fresh (just created, or reset by a second element of the same name):
 	 * members go in by the bulk builder, in the catalogue's order. */
