@@ -8,6 +8,7 @@
  * converting the same file again gives the same ids.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -136,19 +137,25 @@ const char *wats__idgen_start(wats__idgen *g)
 
 int wats__idgen_hash_fd(wats__idgen *g, int fd, const char *name)
 {
-	unsigned char buf[1 << 16];
+	enum { SIZE = 1 << 16 };
+	unsigned char *buf = malloc(SIZE); /* not on the stack: callers may run on small threads */
+	if (!buf)
+		return wats__error_oom();
 	off_t off = 0;
+	int rc = 0;
 	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		ssize_t n = pread(fd, buf, SIZE, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return wats__error_at(WATS_EIO, WATS_ERRCLASS_OS, name, 0, 0,
-					      "%s: derived report ids need the whole file first: %s",
-					      name, strerror(errno));
-		if (n == 0)
-			return 0;
+			rc = wats__error_at(WATS_EIO, WATS_ERRCLASS_OS, name, 0, 0,
+					    "%s: derived report ids need the whole file first: %s", name,
+					    strerror(errno));
+		if (n <= 0)
+			break;
 		wats__idgen_feed(g, buf, (size_t)n);
 		off += n;
 	}
+	free(buf);
+	return rc;
 }
