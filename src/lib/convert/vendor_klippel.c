@@ -6,8 +6,9 @@
  * no value:
  *  - "<Task>-values.txt": "name value max min", one scalar result per row;
  *  - any other kind: a curve, "frq <kind> [max [min]]", x the frequency.
- * One report per summary; one sequence per task, a numeric step per value row, a chart step per
- * curve file (the measured curve and the limit curves as series).
+ * One report per summary; one sequence per task, a numeric step per value row, per curve file a
+ * multiple numeric step (avg/min/max/OutOfBounds, as the reference) with a chart (the measured
+ * curve and the limit curves as series).
  */
 #include <ctype.h>
 #include <dirent.h>

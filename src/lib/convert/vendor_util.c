@@ -144,9 +144,8 @@ int wats__vu_text_add(wats__vu_text *t, const char *s, size_t len, int comma, do
 		return -1;
 	if (v)
 		*v = d;
-	if (!wats__json_number_valid(tmp)) {
+	if (!wats__json_number_valid(tmp))
 		len = (size_t)wats__format_double(tmp, sizeof(tmp), d);
-	}
 	if (t->len + len + 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
 		while (cap < t->len + len + 2)

@@ -69,9 +69,9 @@ int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix);
 /* ---- numbers and chart series as the source wrote them ----------------------------------- */
 
 /**
- * s[0..len) (decimal point, optional exponent) as a double, the same double strtod gives; plain
- * decimals of up to 15 digits are computed directly (one exact multiply or divide), the rest
- * go through strtod. -1 when the whole text is not a number.
+ * s[0..len) as a double, the same double strtod gives: plain decimals (sign, digits, point,
+ * exponent) of up to 15 digits are computed directly (one exact multiply or divide), anything
+ * else goes through strtod ("inf", "0x1p3" too). -1 when strtod would not take the whole text.
  */
 int wats__vu_parse(const char *s, size_t len, double *v);
 
