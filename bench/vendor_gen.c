@@ -39,12 +39,14 @@ char *vg_repeat(const char *src, size_t n, const vg_spec *g, size_t target, size
 		if (!b)
 			return NULL;
 	}
-	b = line_start(src, b);
+	b = line_start(src, b + (g->start[0] == '\n'));
 	if (g->end) {
-		const char *t = last_of(src, n, g->end);
+		/* the last occurrence, or the first after the body's start */
+		const char *t = g->end_first ? memmem(b, n - (size_t)(b - src), g->end, strlen(g->end))
+					     : last_of(src, n, g->end);
 		if (!t || t < b)
 			return NULL;
-		e = line_start(src, t);
+		e = line_start(src, t + (g->end[0] == '\n'));
 	}
 	size_t body = (size_t)(e - b), copies = target > n ? (target - n) / (body ? body : 1) + 1 : 1;
 	size_t keys = 0, kl = g->key ? strlen(g->key) : 0;

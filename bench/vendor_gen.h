@@ -9,7 +9,9 @@ typedef struct vg_spec {
 	int nth;	   /* 0 or 1: the first */
 	const char *end;   /* the body ends before the line of its last occurrence; NULL: at EOF */
 	const char *key;   /* copy number + '-' inserted after every occurrence in the body; or NULL */
+	int end_first;	   /* end at the first occurrence of end after the start instead */
 } vg_spec;
+/* (a marker starting with '\n' matches at a line start: the line after that '\n' is meant) */
 
 /**
  * The fixture src[0..n) with its body repeated until the whole is about target bytes (malloc'ed,
