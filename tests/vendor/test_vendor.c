@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "convert/vendor_util.h"
@@ -1223,6 +1224,74 @@ static void test_number_text(void **st)
 	assert_string_equal(j, "a_bc-de");
 }
 
+/* ---- local start times (the per-hour offset kept by vendor_util) --------------------------- */
+
+/* What mktime makes of a local time, as the report writes it. */
+static void mktime_iso(char *out, size_t size, int y, int mo, int d, int h, int mi, int s)
+{
+	struct tm tm = { 0 };
+	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+	tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s, tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	long off = tm.tm_gmtoff / 60;
+	time_t l = t + off * 60;
+	struct tm u;
+	gmtime_r(&l, &u);
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.000%c%02ld:%02ld", u.tm_year + 1900,
+		 u.tm_mon + 1, u.tm_mday, u.tm_hour, u.tm_min, u.tm_sec, off < 0 ? '-' : '+',
+		 labs(off) / 60, labs(off) % 60);
+}
+
+static void test_local_times(void **st)
+{
+	(void)st;
+	/* Listen US rows, one DUT each, around Berlin's DST start (29 Mar 2020 02:00 -> 03:00) and
+	 * end (25 Oct 2020 03:00 -> 02:00), several in one hour (where the offset is reused). */
+	static const int when[][6] = {
+		{ 2020, 3, 29, 1, 10, 0 }, { 2020, 3, 29, 1, 59, 59 }, { 2020, 3, 29, 2, 30, 0 },
+		{ 2020, 3, 29, 3, 0, 0 },   { 2020, 3, 29, 3, 10, 0 },	{ 2020, 3, 29, 3, 50, 0 },
+		{ 2020, 10, 25, 1, 30, 0 }, { 2020, 10, 25, 2, 30, 0 }, { 2020, 10, 25, 3, 30, 0 },
+		{ 2020, 7, 1, 12, 0, 1 },   { 2020, 7, 1, 12, 59, 59 }, { 2020, 7, 1, 12, 30, 0 },
+	};
+	size_t nw = sizeof(when) / sizeof(when[0]);
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof(text), "Serial #:\tTime: \tLot #: \tName\tMargin\tUnit\t"
+				    "Result\tTolerance\tLimits\n");
+	for (size_t i = 0; i < nw; i++) {
+		int h = when[i][3] % 12 ? when[i][3] % 12 : 12;
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "D%zu\t%d/%d/%d %d:%02d:%02d %s\tL\tV\t1.0\tdB\t"
+				      "PASS\tMax/Min\t2/0\n", i, when[i][1], when[i][2], when[i][0], h,
+				      when[i][4], when[i][5], when[i][3] < 12 ? "AM" : "PM");
+	}
+	const char *saved = getenv("TZ");
+	char *keep_tz = saved ? strdup(saved) : NULL;
+	const char *zones[] = { "Europe/Berlin", "America/New_York", "UTC", "Europe/Berlin" };
+	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		/* zone after zone within the same second: each conversion must see its own */
+		setenv("TZ", zones[z], 1);
+		tzset();
+		got g = { 0 };
+		wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+		o.converter = "listen";
+		assert_int_equal(wats_convert_buffer(NULL, reg, "t.txt", text, n, &o, keep, &g), 0);
+		assert_int_equal(g.n, nw);
+		for (size_t i = 0; i < nw; i++) {
+			char want[64];
+			mktime_iso(want, sizeof(want), when[i][0], when[i][1], when[i][2], when[i][3],
+				   when[i][4], when[i][5]);
+			if (strcmp(wats_report_start(g.r[i]), want))
+				fail_msg("%s, row %zu: %s, mktime %s", zones[z], i, wats_report_start(g.r[i]), want);
+		}
+		got_free(&g);
+	}
+	if (keep_tz)
+		setenv("TZ", keep_tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(keep_tz);
+}
+
 static void test_errors(void **st)
 {
 	(void)st;
@@ -1332,6 +1401,7 @@ int main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_number_text),
+		cmocka_unit_test(test_local_times),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -215,6 +215,52 @@ static int parse_offset(const char *s, int *min)
 	return 0;
 }
 
+/*
+ * Local time *in as a time_t and the station's UTC offset (minutes) then, as mktime gives them.
+ * mktime re-reads the zone (a stat of /etc/localtime per call: a tenth of a GR228X conversion,
+ * one per board), so the offset is kept per thread for the local hour it was found for: only
+ * when that whole hour and the second on each side of it have the one offset (no DST change in
+ * or at it, so no skipped or repeated hour), only for the same TZ variable, and only within the
+ * same second of the clock (a changed zone is seen as mktime would see it, a second later).
+ */
+static int local_time(const struct tm *in, time_t *t, int *off)
+{
+	static _Thread_local struct {
+		int valid, y, mo, d, h, off, has_tz;
+		time_t at;
+		char tz[64];
+	} k;
+	const char *tz = getenv("TZ");
+	time_t now = time(NULL);
+	if (k.valid && k.at == now && k.y == in->tm_year && k.mo == in->tm_mon && k.d == in->tm_mday &&
+	    k.h == in->tm_hour && k.has_tz == !!tz && (!tz || !strcmp(k.tz, tz))) {
+		struct tm u = *in;
+		*off = k.off;
+		*t = timegm(&u) - (time_t)k.off * 60;
+		return 0;
+	}
+	struct tm tm = *in, a = *in, b = *in, la, lb;
+	tm.tm_isdst = a.tm_isdst = b.tm_isdst = -1;
+	if ((*t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	*off = (int)(tm.tm_gmtoff / 60);
+	/* the hour's first and last second, and the seconds just outside it */
+	a.tm_min = a.tm_sec = 0;
+	b.tm_min = b.tm_sec = 59;
+	time_t ta = mktime(&a), tb = mktime(&b);
+	k.valid = 0;
+	if (ta == (time_t)-1 || tb == (time_t)-1 || tb - ta != 3599 || (tz && strlen(tz) >= sizeof(k.tz)))
+		return 0;
+	ta--, tb++;
+	if (!localtime_r(&ta, &la) || !localtime_r(&tb, &lb) || a.tm_gmtoff != tm.tm_gmtoff ||
+	    b.tm_gmtoff != tm.tm_gmtoff || la.tm_gmtoff != tm.tm_gmtoff || lb.tm_gmtoff != tm.tm_gmtoff)
+		return 0;
+	k.valid = 1, k.off = *off, k.at = now, k.has_tz = !!tz;
+	k.y = in->tm_year, k.mo = in->tm_mon, k.d = in->tm_mday, k.h = in->tm_hour;
+	snprintf(k.tz, sizeof(k.tz), "%s", tz ? tz : "");
+	return 0;
+}
+
 int wats__vu_set_start_local(wats__cctx *c, wats_report *r, int y, int mo, int d, int h, int mi,
 			     int s, int ms)
 {
@@ -229,13 +275,9 @@ int wats__vu_set_start_local(wats__cctx *c, wats_report *r, int y, int mo, int d
 	time_t t;
 	if (tz && parse_offset(tz, &off) == 0) {
 		t = timegm(&tm) - (time_t)off * 60;
-	} else {
+	} else if (local_time(&tm, &t, &off) < 0) {
 		/* No offset anywhere: the station's local time, as the WATS Client takes it. */
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
-		if (t == (time_t)-1)
-			return -1;
-		off = (int)(tm.tm_gmtoff / 60);
+		return -1;
 	}
 	return wats_report_set_start(r, t, ms, off) < 0 ? -1 : 0;
 }
