@@ -83,13 +83,16 @@ static void tab_add(rd *d, int kind, int cls, const char *name, int idx)
 			    (unsigned char)idx };
 }
 
-static void tables_init(rd *d)
+static int tables_init(rd *d)
 {
 	for (int k = 0; k < WK_COUNT; k++) {
 		const wsxf_spec *s = &wats__wsxf_specs[k];
 		for (size_t i = 0; i < s->n && i < MAX_FIELDS; i++) {
 			const wsxf_field *fd = &s->fields[i];
 			d->keys[k][i] = (short)wats__key_lookup(fd->json, strlen(fd->json));
+			if (d->keys[k][i] < 0) /* the builder takes interned keys only */
+				return wats__error(WATS_ERROR, WATS_ERRCLASS_CONVERT,
+						   "wsxf catalogue key '%s' is not a report model key", fd->json);
 			tab_add(d, k, C_JSON, fd->json, (int)i);
 			if (fd->src == WS_ATTR)
 				tab_add(d, k, C_ATTR, fd->xml, (int)i);
@@ -104,6 +107,7 @@ static void tables_init(rd *d)
 				tab_add(d, k, C_ATTR, a[0], i);
 		}
 	}
+	return 0;
 }
 
 /* No namespace, WSXF's or WRML's; bar: the '|' of name, or NULL. */
@@ -578,9 +582,10 @@ int wats__wsxf_convert(const wats_converter *cv, wats__cctx *c)
 		return oom();
 	d->c = c;
 	d->top = -1;
-	tables_init(d);
 	wats__xml_handlers h = { d, on_start, on_end };
-	int rc = wats__xml_parse(c, &h);
+	int rc = tables_init(d);
+	if (!rc)
+		rc = wats__xml_parse(c, &h);
 	if (!rc && c->count == 0)
 		wats__cctx_warn(c, 0, NULL, "the document holds no <Report>");
 	wats_report_free(d->cur);
