@@ -325,6 +325,21 @@ static void post_action(watsd *d, const watsd_job *job, const watsd_watch *w)
 	watsd_file_done(d, job->path, 0);
 }
 
+const char **watsd_station_params_fill(watsd_station_params *sp, const watsd_config *cfg)
+{
+	const char *const names[3] = { "station", "location", "purpose" };
+	const char *const values[3] = { cfg->station_name, cfg->location, cfg->purpose };
+	size_t np = 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (!values[i] || !*values[i])
+			continue;
+		snprintf(sp->buf[i], sizeof(sp->buf[i]), "%s=%s", names[i], values[i]);
+		sp->params[np++] = sp->buf[i];
+	}
+	sp->params[np] = NULL;
+	return sp->params;
+}
+
 static void convert_with(watsd *d, watsd_job *job, const watsd_config *cfg,
 			 const watsd_watch *w)
 {
@@ -360,23 +375,8 @@ static void convert_with(watsd *d, watsd_job *job, const watsd_config *cfg,
 	o.converter = strcmp(w->converter, "auto") ? w->converter : NULL;
 	o.log = log;
 	/* The station identity fills what a file lacks (machineName, location, purpose). */
-	char pst[256], plo[256], ppu[256];
-	const char *params[4];
-	size_t np = 0;
-	if (cfg->station_name && *cfg->station_name) {
-		snprintf(pst, sizeof(pst), "station=%s", cfg->station_name);
-		params[np++] = pst;
-	}
-	if (cfg->location && *cfg->location) {
-		snprintf(plo, sizeof(plo), "location=%s", cfg->location);
-		params[np++] = plo;
-	}
-	if (cfg->purpose && *cfg->purpose) {
-		snprintf(ppu, sizeof(ppu), "purpose=%s", cfg->purpose);
-		params[np++] = ppu;
-	}
-	params[np] = NULL;
-	o.params = params;
+	watsd_station_params sp;
+	o.params = watsd_station_params_fill(&sp, cfg);
 	conv_ctx c = { .data = data, .len = len, .serial_pattern = cfg->serial_pattern };
 	char *logx = NULL; /* the log with the serial-number warning */
 	size_t count = 0;

@@ -221,6 +221,14 @@ void watsd_log_set_level(wats_log_level level);
 int watsd_http_start(watsd *d);
 void watsd_http_stop(void);
 
+/* The converter parameters "station=", "location=", "purpose=" from the config, for what a
+ * file lacks; returns sp->params (NULL-terminated), valid while sp is. */
+typedef struct watsd_station_params {
+	char buf[3][256];
+	const char *params[4];
+} watsd_station_params;
+const char **watsd_station_params_fill(watsd_station_params *sp, const watsd_config *cfg);
+
 int watsd_pipeline_start(watsd *d);
 /* Phase 1 of shutdown: stop taking files; wake every thread. */
 void watsd_pipeline_stop(watsd *d);

@@ -78,23 +78,8 @@ void watsd_web_test_convert(watsd_req *r)
 	o.converter = cv && *cv && strcmp(cv, "auto") ? cv : NULL;
 	o.log = log;
 	/* The station identity fills what a file lacks, as in the service (pipeline.c). */
-	char pst[256], plo[256], ppu[256];
-	const char *params[4];
-	size_t np = 0;
-	if (cfg->station_name && *cfg->station_name) {
-		snprintf(pst, sizeof(pst), "station=%s", cfg->station_name);
-		params[np++] = pst;
-	}
-	if (cfg->location && *cfg->location) {
-		snprintf(plo, sizeof(plo), "location=%s", cfg->location);
-		params[np++] = plo;
-	}
-	if (cfg->purpose && *cfg->purpose) {
-		snprintf(ppu, sizeof(ppu), "purpose=%s", cfg->purpose);
-		params[np++] = ppu;
-	}
-	params[np] = NULL;
-	o.params = params;
+	watsd_station_params sp;
+	o.params = watsd_station_params_fill(&sp, cfg);
 	conv c = { .reports = json_object_new_array(), .pattern = cfg->serial_pattern };
 	int rc = wats_convert_buffer(NULL, d->converters, name && *name ? name : "upload", r->body,
 				     r->body_len, &o, on_report, &c);
