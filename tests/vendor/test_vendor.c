@@ -1068,6 +1068,68 @@ static void test_klippel(void **st)
 	free(text);
 }
 
+/* The folder files are not reached by the fuzz target (a buffer is the summary alone): mutated
+ * copies of the fixture's curve and values files, converted by path. Each either converts or
+ * fails with WATS_EPARSE naming the file and line; ASan/valgrind watch the rest. */
+static void test_klippel_mutations(void **st)
+{
+	(void)st;
+	static const char *const names[] = { "Impedance-imp.txt", "Sound Pressure-rbz.txt",
+					     "Sound Pressure-values.txt" };
+	static const char alphabet[] = "0123456789.-+eE\t\n\r -x,";
+	char *dir = tu_tmpdir(), sum[1024], sub[512], path[1024], src[1024];
+	snprintf(sum, sizeof(sum), "%s/DUT m.txt", dir);
+	size_t sl;
+	char *summary = tu_read(tu_fixture(KL_SUMMARY), &sl);
+	tu_write(sum, summary, sl);
+	free(summary);
+	snprintf(sub, sizeof(sub), "%s/DUT m", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	srand(11);
+	for (int round = 0; round < 150; round++) {
+		const char *name = names[round % 3];
+		snprintf(src, sizeof(src), "vendor/klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200/%s", name);
+		size_t n;
+		char *text = tu_read(tu_fixture(src), &n);
+		assert_non_null(text);
+		/* a few bytes changed, cut, or a run duplicated */
+		int edits = 1 + rand() % 6;
+		for (int e = 0; e < edits && n; e++) {
+			size_t at = (size_t)rand() % n;
+			int how = rand() % 3;
+			if (how == 0)
+				text[at] = alphabet[rand() % (int)(sizeof(alphabet) - 1)];
+			else if (how == 1)
+				n = at;
+			else if (at + 8 < n)
+				memcpy(text + at, text + (size_t)rand() % (n - 8), 8);
+		}
+		snprintf(path, sizeof(path), "%s/%s", sub, name);
+		tu_write(path, text, n);
+		free(text);
+		got g = { 0 };
+		wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+		o.converter = "klippel";
+		int rc = wats_convert_file(NULL, reg, sum, &o, keep, &g);
+		if (rc) {
+			assert_int_equal(rc, WATS_EPARSE);
+			const char *msg = wats_error_last()->message;
+			if (!strstr(msg, name))
+				fail_msg("round %d: '%s' does not name %s", round, msg, name);
+		} else {
+			assert_int_equal(g.n, 1);
+			char *out;
+			size_t len;
+			assert_int_equal(wats_report_write(&out, &len, g.r[0], 0), 0);
+			wats_free(out);
+		}
+		got_free(&g);
+		remove(path);
+	}
+	tu_rmtree(dir);
+	free(dir);
+}
+
 /* ---- detection ----------------------------------------------------------------------------- */
 
 static const struct {
@@ -1402,6 +1464,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_number_text),
 		cmocka_unit_test(test_local_times),
+		cmocka_unit_test(test_klippel_mutations),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
