@@ -226,7 +226,8 @@ int wats__new_uut(wats_report **out, wats__cctx *c)
 	if (rc < 0)
 		return rc;
 	if (c->ids) {
-		rc = wats__report_create(out, WATS_REPORT_UUT, id, wats__idgen_start(c->ids));
+		rc = wats__report_create_in(out, WATS_REPORT_UUT, id, wats__idgen_start(c->ids),
+					    c->blocks);
 	} else {
 		rc = wats_report_new(out, WATS_REPORT_UUT);
 		if (!rc)

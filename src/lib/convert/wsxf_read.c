@@ -377,7 +377,7 @@ static frame *push(rd *d, wats__xml *x, int type)
 
 static int start_report(rd *d, wats__xml *x, const char **atts)
 {
-	int rc = wats_report_parse(&d->cur, "{}", 2, NULL);
+	int rc = wats__report_empty(&d->cur, d->c->blocks);
 	if (rc < 0)
 		return rc;
 	frame *f = push(d, x, F_OBJ);

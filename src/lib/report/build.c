@@ -63,12 +63,30 @@ void wats__build_push(wats_node *arr, wats_node **last, wats_node *child)
 	arr->len++;
 }
 
+int wats__report_empty(wats_report **out, wats_block_cache *cache)
+{
+	wats_report *r = *out = wats__report_alloc(0);
+	if (!r)
+		return wats__error_oom();
+	wats__arena_use_cache(&r->arena, cache);
+	r->doc = &r->top;
+	r->top.kind = WATS_NODE_OBJECT;
+	return 0;
+}
+
 int wats__report_create(wats_report **out, wats_report_type type, const char *id, const char *start)
+{
+	return wats__report_create_in(out, type, id, start, NULL);
+}
+
+int wats__report_create_in(wats_report **out, wats_report_type type, const char *id,
+			   const char *start, wats_block_cache *cache)
 {
 	*out = NULL;
 	wats_report *r = wats__report_alloc(0);
 	if (!r)
 		return wats__error_oom();
+	wats__arena_use_cache(&r->arena, cache);
 	r->doc = &r->top;
 	r->top.kind = WATS_NODE_OBJECT;
 	/* The members and order of wats_report_new (report.c). */

@@ -2,6 +2,7 @@
 #include "report/node.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +19,182 @@
  * time of building a large report. */
 #define ARENA_HUGE (2u << 20)
 
+/* With ASan, blocks waiting in a cache are poisoned: a report used after wats_report_free
+ * still fails loudly although its memory was not given back to malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WATS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WATS_ASAN 1
+#endif
+#endif
+#ifdef WATS_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* Size classes of cached blocks: floor(log2(cap / ARENA_MIN_BLOCK)), the last one open-ended. */
+#define CACHE_CLASSES 12
+
+struct wats_block_cache {
+	pthread_mutex_t lock;
+	unsigned refs;  /* the owner until it closes the cache, and every arena using it */
+	int open;       /* 0 once the owner closed it: blocks given back are freed */
+	size_t bytes, max;
+	wats_arena_block *bins[CACHE_CLASSES];
+};
+
+static unsigned cache_class(size_t cap)
+{
+	unsigned k = 0;
+	for (cap /= ARENA_MIN_BLOCK; cap > 1 && k < CACHE_CLASSES - 1; cap >>= 1)
+		k++;
+	return k;
+}
+
+wats_block_cache *wats__block_cache_new(size_t max_bytes)
+{
+	wats_block_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	if (pthread_mutex_init(&c->lock, NULL)) {
+		free(c);
+		return NULL;
+	}
+	c->refs = 1;
+	c->open = 1;
+	c->max = max_bytes;
+	return c;
+}
+
+static void free_chain(wats_arena_block *b)
+{
+	while (b) {
+		wats_arena_block *n = b->next;
+		UNPOISON(b->data, b->cap);
+		free(b);
+		b = n;
+	}
+}
+
+/* Drop a reference (the lock is held): the last one frees the cache once unlocked. */
+static void cache_unref_unlock(wats_block_cache *c)
+{
+	int last = --c->refs == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (last) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+	}
+}
+
+void wats__block_cache_close(wats_block_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->open = 0;
+	wats_arena_block *all = NULL;
+	for (unsigned k = 0; k < CACHE_CLASSES; k++) {
+		while (c->bins[k]) {
+			wats_arena_block *b = c->bins[k];
+			c->bins[k] = b->next;
+			b->next = all;
+			all = b;
+		}
+	}
+	c->bytes = 0;
+	cache_unref_unlock(c);
+	free_chain(all);
+}
+
+size_t wats__block_cache_bytes(wats_block_cache *c)
+{
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	size_t n = c->bytes;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+void wats__arena_use_cache(wats_arena *a, wats_block_cache *c)
+{
+	if (!c || a->head)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (c->open) {
+		c->refs++;
+		a->cache = c;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The smallest class that can hold want, then any larger block (reports of one station look
+ * alike, so the first block looked at nearly always fits). */
+static wats_arena_block *cache_take(wats_block_cache *c, size_t want)
+{
+	wats_arena_block *got = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (unsigned k = cache_class(want); k < CACHE_CLASSES && !got; k++) {
+		for (wats_arena_block **pp = &c->bins[k]; *pp; pp = &(*pp)->next) {
+			if ((*pp)->cap >= want) {
+				got = *pp;
+				*pp = got->next;
+				c->bytes -= got->cap;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (got)
+		UNPOISON(got->data, got->cap);
+	return got;
+}
+
+/* Give a disposed arena's blocks to the cache (what does not fit is freed) and drop the
+ * arena's reference. */
+static void cache_put(wats_block_cache *c, wats_arena_block *b)
+{
+	wats_arena_block *drop = NULL;
+	pthread_mutex_lock(&c->lock);
+	while (b) {
+		wats_arena_block *n = b->next;
+		if (c->open && c->bytes + b->cap <= c->max) {
+			unsigned k = cache_class(b->cap);
+			b->next = c->bins[k];
+			c->bins[k] = b;
+			c->bytes += b->cap;
+			POISON(b->data, b->cap);
+		} else {
+			b->next = drop;
+			drop = b;
+		}
+		b = n;
+	}
+	cache_unref_unlock(c);
+	free_chain(drop);
+}
+
 void wats__arena_init(wats_arena *a, size_t first_block)
 {
 	a->head = NULL;
 	a->total = 0;
 	a->next_cap = first_block < ARENA_MIN_BLOCK ? ARENA_MIN_BLOCK : first_block;
+	a->cache = NULL;
 }
 
 void wats__arena_dispose(wats_arena *a)
 {
-	wats_arena_block *b = a->head;
-	while (b) {
-		wats_arena_block *n = b->next;
-		free(b);
-		b = n;
+	if (a->cache) {
+		cache_put(a->cache, a->head);
+		a->cache = NULL;
+	} else {
+		free_chain(a->head);
 	}
 	a->head = NULL;
 	a->total = 0;
@@ -42,8 +205,10 @@ static wats_arena_block *arena_block(wats_arena *a, size_t size)
 	size_t cap = a->next_cap;
 	if (cap < size + 8)
 		cap = size + 8;
-	wats_arena_block *b;
-	if (cap + sizeof(*b) >= ARENA_HUGE) {
+	wats_arena_block *b = a->cache ? cache_take(a->cache, cap) : NULL;
+	if (b) {
+		cap = b->cap;
+	} else if (cap + sizeof(*b) >= ARENA_HUGE) {
 		size_t total = (cap + sizeof(*b) + ARENA_HUGE - 1) & ~(size_t)(ARENA_HUGE - 1);
 		b = aligned_alloc(ARENA_HUGE, total);
 		cap = total - sizeof(*b);
@@ -54,6 +219,7 @@ static wats_arena_block *arena_block(wats_arena *a, size_t size)
 	}
 	if (!b)
 		return NULL;
+	b->cap = cap;
 	b->lo = 0;
 	b->hi = cap;
 	b->next = a->head;

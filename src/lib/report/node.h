@@ -54,14 +54,35 @@ static inline const char *wats__node_keystr(const wats_node *n)
 typedef struct wats_arena_block {
 	struct wats_arena_block *next;
 	size_t lo, hi; /* free space is [lo, hi) */
+	size_t cap;    /* bytes of data (the header pads to 32 bytes anyway) */
 	max_align_t data[];
 } wats_arena_block;
+
+/*
+ * Blocks handed from the reports freed to the reports built next (node.c). The owner is the
+ * converter registry: a station converting file after file frees each report before the next
+ * is built, and a fresh 0.5-2 MiB block would come from the kernel again (glibc trims or unmaps
+ * it at free) and fault on first touch, page by page. Reports may be freed on any thread, after
+ * the owner is gone too: the cache is locked and counts its references.
+ */
+typedef struct wats_block_cache wats_block_cache;
 
 typedef struct wats_arena {
 	wats_arena_block *head;
 	size_t total;     /* bytes obtained from malloc, for memory accounting */
 	size_t next_cap;  /* size of the next block */
+	wats_block_cache *cache; /* NULL: blocks come from malloc and go back to free */
 } wats_arena;
+
+/** A cache keeping at most max_bytes of blocks; NULL on OOM (then simply no cache). */
+wats_block_cache *wats__block_cache_new(size_t max_bytes);
+/** The owner is done with it: its blocks are freed now, those of reports still alive when they
+ * are freed. NULL is a no-op. */
+void wats__block_cache_close(wats_block_cache *c);
+/** Bytes the cache holds now (tests and benchmarks). */
+size_t wats__block_cache_bytes(wats_block_cache *c);
+/** Let a fresh arena (no block yet) take its blocks from c and give them back; NULL: none. */
+void wats__arena_use_cache(wats_arena *a, wats_block_cache *c);
 
 #define WATS_APPEND_CACHE 8
 

@@ -41,6 +41,11 @@ wats_node *wats__build_textn(wats_obj_builder *b, int key_id, wats_node_kind kin
 void wats__build_push(wats_node *arr, wats_node **last, wats_node *child);
 /** The report wats_report_new makes, with the caller's id and start text (both copied). */
 int wats__report_create(wats_report **out, wats_report_type type, const char *id, const char *start);
+/** The same with arena blocks from cache (NULL: from malloc). */
+int wats__report_create_in(wats_report **out, wats_report_type type, const char *id,
+			   const char *start, wats_block_cache *cache);
+/** A report whose document is an empty object (what parsing "{}" gives), blocks from cache. */
+int wats__report_empty(wats_report **out, wats_block_cache *cache);
 /** Begin a step object: stepType (static text), name, group M, status st (marked as set).
  * The caller appends it (wats__node_append) to its parent's steps. NULL on OOM. */
 wats_node *wats__build_step(wats_obj_builder *b, wats_report *r, const char *type, const char *name,
