@@ -686,6 +686,50 @@ static void test_plain_wsxf_warns(void **state)
 	wats_report_free(r);
 }
 
+/* Attributes in any order and unknown ones at positions where known ones stood before: the
+ * reader remembers what each position meant per element kind, checked by name. */
+static void test_wsxf_attr_order(void **state)
+{
+	(void)state;
+	static const char doc[] =
+		"<Reports xmlns=\"http://wats.virinco.com/schemas/WATS/Report/wsxf\">"
+		"<Report type=\"UUT\" ID=\"33A2D408-3FC8-480B-B554-6866C77FD91D\" SN=\"S\" PN=\"P\" Rev=\"A\""
+		" Result=\"Failed\" Start=\"2026-01-30T22:01:41.47+01:00\"><Process Code=\"10\"/>"
+		"<Step Name=\"MainSequence Callback\" StepType=\"SequenceCall\" Group=\"Main\" Status=\"Failed\">"
+		"<Step StepType=\"ET_A\" Name=\"A\" Group=\"Main\" Status=\"Passed\"/>"
+		"<Step Name=\"B\" Bogus=\"1\" StepType=\"ET_A\" Status=\"Failed\" Group=\"Setup\"/>"
+		"<Step StepType=\"ET_A\" Bogus=\"2\" Name=\"C\" Group=\"Cleanup\" Status=\"Done\"/>"
+		"<Step StepType=\"ET_A\" Name=\"D\" Group=\"Main\" Status=\"Skipped\"/>"
+		"</Step></Report></Reports>";
+	wats_converters *c = reg();
+	wats_conversion_log *log;
+	wats_conversion_log_new(&log);
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "wsxf";
+	o.log = log;
+	sink s = { { 0 }, 0, 0 };
+	assert_int_equal(wats_convert_buffer(NULL, c, "order.xml", doc, sizeof(doc) - 1, &o, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	const char *names = "ABCD";
+	const wats_status st[4] = { WATS_STATUS_PASSED, WATS_STATUS_FAILED, WATS_STATUS_DONE,
+				    WATS_STATUS_SKIPPED };
+	const char *groups[4] = { "M", "S", "C", "M" };
+	wats_step *t = wats_step_first_child(wats_report_root(s.r[0]));
+	for (int i = 0; i < 4; i++, t = wats_step_next(t)) {
+		assert_non_null(t);
+		char nm[2] = { names[i], 0 };
+		assert_string_equal(wats_step_name(t), nm);
+		assert_int_equal(wats_step_status(t), st[i]);
+		assert_string_equal(wats_node_get_string(t, "group"), groups[i]);
+	}
+	assert_int_equal(wats_conversion_log_warning_count(log), 2);
+	for (size_t i = 0; i < 2; i++)
+		assert_non_null(strstr(wats_conversion_log_warning(log, i)->message, "Bogus"));
+	sink_free(&s);
+	wats_conversion_log_free(log);
+	wats_converters_free(c);
+}
+
 static void test_plugin(void **state)
 {
 	(void)state;
@@ -790,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_derived_ids),
 		cmocka_unit_test(test_detect_and_log),
 		cmocka_unit_test(test_plain_wsxf_warns),
+		cmocka_unit_test(test_wsxf_attr_order),
 		cmocka_unit_test(test_plugin),
 		cmocka_unit_test(test_command),
 	};

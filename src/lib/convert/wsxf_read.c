@@ -24,6 +24,16 @@ typedef struct slot {
 
 enum { F_ROOT, F_OBJ, F_TEXT, F_SUB, F_SKIP };
 
+/* What an attribute name means in an element kind (init_object). */
+enum { A_NONE, A_VAL, A_CWVAL, A_CWJSON, A_CWABSENT, A_CWOTHER, A_SKIP, A_IGN, A_WARN };
+#define MEMO_POS 16
+#define MEMO_NAME 48
+
+typedef struct memo {
+	unsigned char act, fi, local; /* action, field index, offset of the local name */
+	char name[MEMO_NAME];         /* the full (namespace-expanded) name; "" when unused */
+} memo;
+
 typedef struct frame {
 	int type;
 	int kind;
@@ -46,6 +56,11 @@ typedef struct rd {
 	 * element's fields for every attribute. */
 	short keys[WK_COUNT][MAX_FIELDS];
 	slot tab[TAB_SIZE];
+	/* What the attribute at position i of the last element of each kind was and what it
+	 * meant: writers put the same attributes in the same order on every element of a kind,
+	 * so one strcmp replaces the namespace split, the length and the table lookup. */
+	memo memo[WK_COUNT][MEMO_POS];
+	int step_type; /* index of stepType among the step element's fields */
 } rd;
 
 static unsigned name_hash(int kind, int cls, const char *name, size_t len)
@@ -85,6 +100,8 @@ static void tab_add(rd *d, int kind, int cls, const char *name, int idx)
 
 static int tables_init(rd *d)
 {
+	const wsxf_spec *step = &wats__wsxf_specs[WK_STEP];
+	d->step_type = (int)(wats__wsxf_field(step, "stepType") - step->fields);
 	for (int k = 0; k < WK_COUNT; k++) {
 		const wsxf_spec *s = &wats__wsxf_specs[k];
 		for (size_t i = 0; i < s->n && i < MAX_FIELDS; i++) {
@@ -248,6 +265,27 @@ static int parse_extras(rd *d, wats__xml *x, const char *json, wats_report **scr
 	return 0;
 }
 
+/* What attribute name (namespace-expanded) means on an element of kind; *fi: the field. */
+static int classify(const rd *d, int kind, const char *name, int *fi, const char **local)
+{
+	const char *bar = strrchr(name, '|');
+	*local = bar ? bar + 1 : name;
+	if (bar && (size_t)(bar - name) == sizeof(CW_NS) - 1 && !memcmp(name, CW_NS, sizeof(CW_NS) - 1)) {
+		if (!strcmp(*local, "json"))
+			return A_CWJSON;
+		if (!strcmp(*local, "absent"))
+			return A_CWABSENT;
+		*fi = lookup(d, kind, C_JSON, *local);
+		return *fi >= 0 ? A_CWVAL : A_CWOTHER;
+	}
+	if (bar && !ns_ok_at(name, bar))
+		return A_SKIP;
+	*fi = lookup(d, kind, C_ATTR, *local);
+	if (*fi >= 0)
+		return A_VAL;
+	return lookup(d, kind, C_IGN, *local) < 0 ? A_WARN : A_IGN;
+}
+
 static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 {
 	const wsxf_spec *s = f->spec;
@@ -259,35 +297,39 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 	const char *vals[MAX_FIELDS] = { 0 }, *cwvals[MAX_FIELDS] = { 0 };
 	const char *cw_json = NULL, *cw_absent = NULL;
 	int cw_other = 0;
+	memo *mm = d->memo[f->kind];
 	for (const char **a = atts; a[0]; a += 2) {
-		const char *bar = strrchr(a[0], '|');
-		const char *local = bar ? bar + 1 : a[0];
-		int cw = bar && (size_t)(bar - a[0]) == sizeof(CW_NS) - 1 && !memcmp(a[0], CW_NS, sizeof(CW_NS) - 1);
-		if (cw) {
-			if (!strcmp(local, "json")) {
-				cw_json = a[1];
-				continue;
+		size_t pos = (size_t)(a - atts) / 2;
+		memo *m = pos < MEMO_POS ? &mm[pos] : NULL;
+		int act, fi = 0;
+		const char *local;
+		if (m && m->act != A_NONE && !strcmp(a[0], m->name)) {
+			act = m->act;
+			fi = m->fi;
+			local = a[0] + m->local;
+		} else {
+			act = classify(d, f->kind, a[0], &fi, &local);
+			size_t n = strlen(a[0]);
+			if (m && n < MEMO_NAME) {
+				memcpy(m->name, a[0], n + 1);
+				m->act = (unsigned char)act;
+				m->fi = (unsigned char)fi;
+				m->local = (unsigned char)(local - a[0]);
 			}
-			if (!strcmp(local, "absent")) {
-				cw_absent = a[1];
-				continue;
-			}
-			int fi = lookup(d, f->kind, C_JSON, local);
-			if (fi >= 0)
-				cwvals[fi] = a[1];
-			else
-				cw_other = 1;
-			continue;
 		}
-		if (bar && !ns_ok_at(a[0], bar))
-			continue; /* xsi:..., other vocabularies */
-		int fi = lookup(d, f->kind, C_ATTR, local);
-		if (fi >= 0)
-			vals[fi] = a[1];
-		else if (lookup(d, f->kind, C_IGN, local) < 0)
+		switch (act) {
+		case A_VAL: vals[fi] = a[1]; break;
+		case A_CWVAL: cwvals[fi] = a[1]; break;
+		case A_CWJSON: cw_json = a[1]; break;
+		case A_CWABSENT: cw_absent = a[1]; break;
+		case A_CWOTHER: cw_other = 1; break;
+		case A_WARN:
 			wats__cctx_warn(d->c, wats__xml_line(x), el,
 					"attribute %s of <%s> has no WSJF equivalent; not converted",
 					local, el);
+			break;
+		default: break; /* A_SKIP: xsi:..., other vocabularies; A_IGN: dropped silently */
+		}
 	}
 	if (cw_json && (rc = parse_extras(d, x, cw_json, &scratch, &extras)) < 0)
 		return rc;
@@ -304,10 +346,9 @@ static int init_object(rd *d, wats__xml *x, frame *f, const char **atts)
 		}
 	}
 	if (f->kind == WK_STEP) {
-		const wsxf_field *tf = wats__wsxf_field(s, "stepType");
-		const char *st = vals[tf - s->fields];
-		if (cwvals[tf - s->fields])
-			st = cwvals[tf - s->fields];
+		const char *st = vals[d->step_type];
+		if (cwvals[d->step_type])
+			st = cwvals[d->step_type];
 		wats_node *es = extras ? wats_node_get(extras, "stepType") : NULL;
 		if (es)
 			st = wats_node_string(es, NULL);
