@@ -393,8 +393,7 @@ static int fast_numeric(csvst *st, const char *name, const char *v, wats_compop 
 						    high ? wats__num_value(high) : 0);
 	wats_obj_builder b;
 	wats_numeric_texts t = { NULL, v, unit, low, high, op, status };
-	if (!wats__build_step(&b, st->r, "ET_NLT", name, strlen(name), status) ||
-	    !wats__build_numeric_meas(&b, &t)) {
+	if (!wats__build_numeric_step(&b, st->r, "ET_NLT", name, strlen(name), &t)) {
 		*rc = wats__error_oom();
 		return 1;
 	}

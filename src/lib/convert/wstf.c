@@ -277,8 +277,7 @@ static int fast_numeric(wstf *w, wats_step *parent, const char *name, char **f, 
 	wats_obj_builder b;
 	wats_numeric_texts t = { NULL, *f[3] ? f[3] : NULL, *f[7] ? f[7] : NULL,
 				 nl >= 1 ? f[4] : NULL, nl == 2 ? f[5] : NULL, op, st };
-	if (!wats__build_step(&b, w->r, "ET_NLT", name, strlen(name), st) ||
-	    !wats__build_numeric_meas(&b, &t) ||
+	if (!wats__build_numeric_step(&b, w->r, "ET_NLT", name, strlen(name), &t) ||
 	    (*f[9] && !wats__build_textn(&b, WATS_K_totTime, WATS_NODE_NUMBER, f[9], strlen(f[9])))) {
 		*rc = wats__error_oom();
 		return 1;

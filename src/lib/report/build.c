@@ -160,6 +160,86 @@ wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_t
 	return m.obj;
 }
 
+/* Fill node n (of a batch) as a member key_id of parent after *prev. */
+static inline wats_node *put(wats_node *n, wats_node *parent, wats_node **prev, int key_id,
+			     wats_node_kind kind, const char *str, size_t len)
+{
+	n->next = NULL;
+	n->parent = parent;
+	n->u.str = str;
+	n->len = (uint32_t)len;
+	n->kind = (uint8_t)kind;
+	n->flags = 0;
+	n->key_id = (uint16_t)(key_id + 1);
+	if (*prev)
+		(*prev)->next = n;
+	else
+		parent->u.first = n;
+	parent->len++;
+	*prev = n;
+	return n;
+}
+
+/* Copy text into the batch's text block; *at moves on past its NUL. */
+static inline const char *text_in(char **at, const char *s, size_t len)
+{
+	char *p = *at;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	*at = p + len + 1;
+	return p;
+}
+
+wats_node *wats__build_numeric_step(wats_obj_builder *b, wats_report *r, const char *type,
+				    const char *name, size_t name_len, const wats_numeric_texts *t)
+{
+	size_t mname = t->name ? strlen(t->name) : 0, value = t->value ? strlen(t->value) : 0,
+	       unit = t->unit ? strlen(t->unit) : 0, high = t->high ? strlen(t->high) : 0,
+	       low = t->low ? strlen(t->low) : 0;
+	size_t count = 10 + !!t->name + !!t->unit + !!t->high + !!t->low;
+	size_t bytes = name_len + 1 + (t->name ? mname + 1 : 0) + (t->value ? value + 1 : 0) +
+		       (t->unit ? unit + 1 : 0) + (t->high ? high + 1 : 0) + (t->low ? low + 1 : 0);
+	wats_node *n = wats__arena_alloc(&r->arena, count * sizeof(wats_node));
+	char *at = n ? wats__arena_bytes(&r->arena, bytes) : NULL;
+	if (!at) {
+		wats__error_oom();
+		return NULL;
+	}
+	const char *st = wats__status_letter(t->status), *op = wats_compop_name(t->op);
+	wats_node *step = n++, *prev = NULL;
+	memset(step, 0, sizeof(*step));
+	step->kind = WATS_NODE_OBJECT;
+	step->flags = WATS_NF_STATUS_SET; /* as wats_step_set_status leaves it */
+	put(n++, step, &prev, WATS_K_stepType, WATS_NODE_STRING, type, strlen(type));
+	put(n++, step, &prev, WATS_K_name, WATS_NODE_STRING, text_in(&at, name, name_len), name_len);
+	put(n++, step, &prev, WATS_K_group, WATS_NODE_STRING, "M", 1);
+	put(n++, step, &prev, WATS_K_status, WATS_NODE_STRING, st, st ? strlen(st) : 0);
+	wats_node *arr = put(n++, step, &prev, WATS_K_numericMeas, WATS_NODE_ARRAY, NULL, 0);
+	wats_node *m = n++, *mprev = NULL;
+	memset(m, 0, sizeof(*m));
+	m->kind = WATS_NODE_OBJECT;
+	put(n++, m, &mprev, WATS_K_status, WATS_NODE_STRING, st, st ? strlen(st) : 0);
+	if (t->name)
+		put(n++, m, &mprev, WATS_K_name, WATS_NODE_STRING, text_in(&at, t->name, mname), mname);
+	if (t->value)
+		put(n++, m, &mprev, WATS_K_value, WATS_NODE_NUMBER, text_in(&at, t->value, value), value);
+	else
+		put(n++, m, &mprev, WATS_K_value, WATS_NODE_NULL, NULL, 0);
+	if (t->unit)
+		put(n++, m, &mprev, WATS_K_unit, WATS_NODE_STRING, text_in(&at, t->unit, unit), unit);
+	put(n++, m, &mprev, WATS_K_compOp, WATS_NODE_STRING, op, op ? strlen(op) : 0);
+	if (t->high)
+		put(n++, m, &mprev, WATS_K_highLimit, WATS_NODE_NUMBER, text_in(&at, t->high, high), high);
+	if (t->low)
+		put(n++, m, &mprev, WATS_K_lowLimit, WATS_NODE_NUMBER, text_in(&at, t->low, low), low);
+	wats_node *none = NULL;
+	wats__build_push(arr, &none, m);
+	b->r = r;
+	b->obj = step;
+	b->last = arr;
+	return step;
+}
+
 wats_node *wats__obj_put_text(wats_report *r, wats_node *obj, int key_id, wats_node_kind kind,
 			      const char *text, size_t len)
 {

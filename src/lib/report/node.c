@@ -241,7 +241,7 @@ void *wats__arena_alloc_slow(wats_arena *a, size_t size)
 	return p;
 }
 
-static char *arena_bytes(wats_arena *a, size_t size)
+char *wats__arena_bytes(wats_arena *a, size_t size)
 {
 	wats_arena_block *b = a->head;
 	if (!b || b->hi - b->lo < size) {
@@ -255,7 +255,7 @@ static char *arena_bytes(wats_arena *a, size_t size)
 
 char *wats__arena_strndup(wats_arena *a, const char *s, size_t len)
 {
-	char *p = arena_bytes(a, len + 1);
+	char *p = wats__arena_bytes(a, len + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, len);

@@ -117,6 +117,8 @@ static inline void *wats__arena_alloc(wats_arena *a, size_t size)
 	return wats__arena_alloc_slow(a, size);
 }
 char *wats__arena_strndup(wats_arena *a, const char *s, size_t len);
+/** size bytes for text (unaligned, from the back of a block); NULL on OOM. */
+char *wats__arena_bytes(wats_arena *a, size_t size);
 /** Bytes actually in use (allocated minus free space in blocks). */
 size_t wats__arena_used(const wats_arena *a);
 

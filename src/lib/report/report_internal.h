@@ -67,6 +67,11 @@ typedef struct wats_numeric_texts {
 /** numericMeas: [ that measurement ] on the step being built; the measurement, NULL on OOM.
  * Same members and order as wats_step_add_numeric_text. */
 wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_texts *t);
+/** wats__build_step (status t->status) then wats__build_numeric_meas in one go: the same
+ * nodes and texts from one node allocation and one text allocation. b is left as those two
+ * leave it (last member: numericMeas). The step, NULL on OOM. */
+wats_node *wats__build_numeric_step(wats_obj_builder *b, wats_report *r, const char *type,
+				    const char *name, size_t name_len, const wats_numeric_texts *t);
 
 /** The code of the error just recorded (an invalid string, out of memory, ...). */
 static inline int wats__failed(void)
