@@ -137,6 +137,10 @@ int wats__ensure_id(wats_report *r);
 int wats__parse_double(const char *s, double *out);
 /** The double of a JSON number text, exactly as strtod reads it (fast for short decimals). */
 double wats__num_value(const char *s);
+/** When s is a JSON number without exponent and with at most 15 significant digits (what
+ * measurements nearly always are): 1, its length and its value (exactly wats__num_value's),
+ * in one pass. 0: anything else, for the general checks to decide. */
+int wats__plain_decimal(const char *s, size_t *len, double *v);
 /** Store a number member keeping the text when it is valid JSON, else via the double. */
 int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const char *text);
 

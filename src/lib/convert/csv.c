@@ -370,6 +370,18 @@ static int plain_num(const char *v)
 	return v && *v && strlen(v) < 128 && wats__json_number_valid(v);
 }
 
+/* plain_num, with the value: the common plain decimal in one pass, else the general check. */
+static int num_ok(const char *v, double *d)
+{
+	size_t n;
+	if (v && wats__plain_decimal(v, &n, d) && n < 128)
+		return 1;
+	if (!plain_num(v))
+		return 0;
+	*d = wats__num_value(v);
+	return 1;
+}
+
 /*
  * The common numeric step (value and the limits its operator needs are plain numbers, decimal
  * point): built in one go, the same document as the general path below. 1 when done, 0 when
@@ -384,13 +396,12 @@ static int fast_numeric(csvst *st, const char *name, const char *v, wats_compop 
 	const char *high = nl == 2 ? hi : NULL;
 	if (nl < 0 || op == WATS_COMP_CASESENSIT || op == WATS_COMP_IGNORECASE)
 		return 0; /* not a numeric operator: the general path reports it */
-	if (st->m.decimal != '.' || !st->steps || !plain_num(v) || (nl >= 1 && !plain_num(low)) ||
-	    (nl == 2 && !plain_num(high)))
+	double dv = 0, dl = 0, dh = 0;
+	if (st->m.decimal != '.' || !st->steps || !num_ok(v, &dv) || (nl >= 1 && !num_ok(low, &dl)) ||
+	    (nl == 2 && !num_ok(high, &dh)))
 		return 0;
 	if (status == WATS_STATUS_NONE)
-		status = nl <= 0 ? WATS_STATUS_PASSED
-				 : wats_compop_eval(op, wats__num_value(v), low ? wats__num_value(low) : 0,
-						    high ? wats__num_value(high) : 0);
+		status = nl <= 0 ? WATS_STATUS_PASSED : wats_compop_eval(op, dv, dl, dh);
 	wats_obj_builder b;
 	wats_numeric_texts t = { NULL, v, unit, low, high, op, status };
 	if (!wats__build_numeric_step(&b, st->r, "ET_NLT", name, strlen(name), &t)) {
