@@ -157,31 +157,53 @@ static json_object *ask(const char *sock, const char *cmd)
 	return ans;
 }
 
+/* Which watsd to talk to: --instance NAME, --state-dir DIR or --socket PATH, and --json. */
+typedef struct target {
+	const char *instance, *sdir, *sock;
+	int json;
+} target;
+
+/* Takes argv[*i] (and its value) when it is one of the target options: 1, else 0. */
+static int target_arg(target *t, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char **slot = !strcmp(a, "--instance") ? &t->instance :
+			    !strcmp(a, "--state-dir") ? &t->sdir :
+			    !strcmp(a, "--socket") ? &t->sock : NULL;
+	if (slot && *i + 1 < argc) {
+		*slot = argv[++*i];
+		return 1;
+	}
+	if (!strcmp(a, "--json")) {
+		t->json = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The socket path (in path when derived), or NULL after printing why. */
+static const char *target_socket(const target *t, char *path, size_t size)
+{
+	if (t->sock)
+		return t->sock;
+	return wats_cli_watsd_socket(path, size, t->instance, t->sdir) ? NULL : path;
+}
+
 int wats_cmd_reload(int argc, char **argv)
 {
-	const char *instance = NULL, *sdir = NULL, *sock = NULL;
-	int json = 0;
+	target t = { 0 };
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--instance") && i + 1 < argc)
-			instance = argv[++i];
-		else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
-			sdir = argv[++i];
-		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
-			sock = argv[++i];
-		else if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else {
+		if (!target_arg(&t, argc, argv, &i)) {
 			fprintf(stderr, "usage: wats reload (--instance NAME | --state-dir DIR | --socket PATH) "
 					"[--json]\n");
 			return WATS_EXIT_USAGE;
 		}
 	}
 	char path[PATH_MAX + 16];
-	if (!sock) {
-		if (wats_cli_watsd_socket(path, sizeof(path), instance, sdir))
-			return WATS_EXIT_INPUT;
-		sock = path;
-	}
+	const char *sock = target_socket(&t, path, sizeof(path));
+	if (!sock)
+		return WATS_EXIT_INPUT;
+	int json = t.json;
 	json_object *ans = ask(sock, "reload"), *v, *r, *a;
 	if (!ans)
 		return WATS_EXIT_SERVER;
@@ -206,19 +228,13 @@ int wats_cmd_reload(int argc, char **argv)
 
 int wats_cmd_status(int argc, char **argv)
 {
-	const char *instance = NULL, *sdir = NULL, *sock = NULL, *send = "status";
-	int json = 0;
+	const char *send = "status";
+	target t = { 0 };
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--instance") && i + 1 < argc)
-			instance = argv[++i];
-		else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
-			sdir = argv[++i];
-		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
-			sock = argv[++i];
-		else if (!strcmp(argv[i], "--send") && i + 1 < argc)
+		if (target_arg(&t, argc, argv, &i))
+			continue;
+		if (!strcmp(argv[i], "--send") && i + 1 < argc)
 			send = argv[++i];
-		else if (!strcmp(argv[i], "--json"))
-			json = 1;
 		else {
 			fprintf(stderr, "usage: wats status (--instance NAME | --state-dir DIR | --socket PATH) "
 					"[--json] [--send pause|resume|reload|stop]\n");
@@ -230,11 +246,10 @@ int wats_cmd_status(int argc, char **argv)
 		return WATS_EXIT_USAGE;
 	}
 	char path[PATH_MAX + 16];
-	if (!sock) {
-		if (wats_cli_watsd_socket(path, sizeof(path), instance, sdir))
-			return WATS_EXIT_INPUT;
-		sock = path;
-	}
+	const char *sock = target_socket(&t, path, sizeof(path));
+	if (!sock)
+		return WATS_EXIT_INPUT;
+	int json = t.json;
 	json_object *ans = ask(sock, send), *v, *r;
 	if (!ans)
 		return WATS_EXIT_SERVER;
