@@ -44,11 +44,13 @@ typedef struct mapping {
 	char decimal;
 	int header, skip, wide, ragged_pad;
 	ref group;
-	char *hkeys[MAX_MAP];
-	ref hvals[MAX_MAP];
-	int nh;
-	stepdef steps[MAX_MAP];
-	int ns;
+	/* Grown as the mapping file is read (at most MAX_MAP each): fixed arrays made the state
+	 * 160 KB that calloc cleared for every file converted. */
+	char **hkeys;
+	ref *hvals;
+	int nh, caph;
+	stepdef *steps;
+	int ns, caps;
 	stepdef row;
 	int has_row;
 } mapping;
@@ -83,6 +85,8 @@ static void map_free(mapping *m)
 		free(m->hkeys[i]);
 		ref_free(&m->hvals[i]);
 	}
+	free(m->hkeys);
+	free(m->hvals);
 	stepdef *all[MAX_MAP + 1];
 	int n = 0;
 	for (int i = 0; i < m->ns; i++)
@@ -96,6 +100,37 @@ static void map_free(mapping *m)
 			ref_free(rs[k]);
 	}
 	ref_free(&m->group);
+	free(m->steps);
+}
+
+/* Room for one more mapping line of each kind; -1 on OOM. */
+static int room_step(mapping *m)
+{
+	if (m->ns < m->caps)
+		return 0;
+	int cap = m->caps ? m->caps * 2 : 16;
+	stepdef *s = realloc(m->steps, (size_t)cap * sizeof(*s));
+	if (!s)
+		return -1;
+	m->steps = s;
+	m->caps = cap;
+	return 0;
+}
+
+static int room_header(mapping *m)
+{
+	if (m->nh < m->caph)
+		return 0;
+	int cap = m->caph ? m->caph * 2 : 16;
+	char **k = realloc(m->hkeys, (size_t)cap * sizeof(*k));
+	if (k)
+		m->hkeys = k;
+	ref *v = k ? realloc(m->hvals, (size_t)cap * sizeof(*v)) : NULL;
+	if (!v)
+		return -1;
+	m->hvals = v;
+	m->caph = cap;
+	return 0;
 }
 
 static int parse_ref(ref *r, const char *v)
@@ -223,6 +258,10 @@ static int load_mapping(csvst *st, const char *path)
 			rc = parse_ref(&m->group, v);
 		}
 		else if (!strncmp(k, "step.", 5) && m->ns < MAX_MAP) {
+			if (room_step(m) < 0) {
+				rc = wats__error_oom();
+				break;
+			}
 			stepdef *s = &m->steps[m->ns++];
 			memset(s, 0, sizeof(*s));
 			s->name = strdup(k + 5);
@@ -231,6 +270,11 @@ static int load_mapping(csvst *st, const char *path)
 			m->has_row = 1;
 			rc = parse_stepdef(&m->row, v, st, line);
 		} else if (m->nh < MAX_MAP) {
+			if (room_header(m) < 0) {
+				rc = wats__error_oom();
+				break;
+			}
+			memset(&m->hvals[m->nh], 0, sizeof(m->hvals[0]));
 			m->hkeys[m->nh] = strdup(k);
 			rc = parse_ref(&m->hvals[m->nh++], v);
 		}
