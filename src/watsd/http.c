@@ -117,8 +117,11 @@ json_object *watsd_req_json(req *r)
 
 static int authorized(req *r)
 {
-	const char *key = r->d->cfg->api_key;
+	/* Held while the key is read: a reload may replace (and later free) the config. */
+	watsd_config *cfg = watsd_cfg_acquire(r->d);
+	const char *key = cfg->api_key;
 	if (!key || !*key) {
+		watsd_cfg_release(r->d, cfg);
 		reply_error(r, 403, "state-changing routes are disabled: no API key is configured "
 			    "(http.api_key_file or WATSD_API_KEY)");
 		return 0;
@@ -129,7 +132,9 @@ static int authorized(req *r)
 		given = h + 7;
 	if (!given)
 		given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-API-Key");
-	if (!given || !watsd_web_key_equal(given, key)) {
+	int ok = given && watsd_web_key_equal(given, key);
+	watsd_cfg_release(r->d, cfg);
+	if (!ok) {
 		watsd_log(WATS_LOG_WARNING, NULL, "http: %s %s refused: %s API key", r->method, r->path,
 			  given ? "wrong" : "no");
 		r->auth_challenge = 1;
@@ -230,8 +235,10 @@ static void metrics(req *r)
 		for (int st = 1; st < WATS_QUEUE_STATE_COUNT; st++)
 			fprintf(f, "watsd_queue_bytes{state=\"%s\"} %llu\n",
 				wats_queue_state_name((wats_queue_state)st), (unsigned long long)c.bytes[st]);
-		gauge(f, "watsd_queue_max_items", "The queue's item limit (0 = none).",
-		      (long long)d->cfg->max_items);
+		watsd_config *cfg = watsd_cfg_acquire(d);
+		long long max_items = (long long)cfg->max_items;
+		watsd_cfg_release(d, cfg);
+		gauge(f, "watsd_queue_max_items", "The queue's item limit (0 = none).", max_items);
 		int64_t now = wats_queue_now(d->queue);
 		gauge(f, "watsd_queue_paused_seconds", "Seconds the queue stays paused by a 429 answer.",
 		      c.paused_until_ms > now ? (c.paused_until_ms - now + 999) / 1000 : 0);
@@ -551,9 +558,19 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	watsd_log(WATS_LOG_WARNING, NULL, "http: %s", buf);
 }
 
+static int http_start(watsd *d, const watsd_config *cfg);
+
 int watsd_http_start(watsd *d)
 {
-	const watsd_config *cfg = d->cfg;
+	/* Held: the control socket may already reload (the http keys keep their values). */
+	watsd_config *cfg = watsd_cfg_acquire(d);
+	int rc = http_start(d, cfg);
+	watsd_cfg_release(d, cfg);
+	return rc;
+}
+
+static int http_start(watsd *d, const watsd_config *cfg)
+{
 	if (!cfg->http_enabled)
 		return 0;
 	struct sockaddr_storage ss;
