@@ -18,7 +18,8 @@
  *
  * One thread per connection (at most 64, 32 per address): "test connection" or a file conversion may take
  * seconds and must not stall /health or the dashboard. Request bodies are read up to 16 MiB
- * for POST /api/test/convert and 64 KiB elsewhere (413 beyond).
+ * for POST /api/test/convert with a live session and 64 KiB elsewhere (413 beyond; 401 for a
+ * larger upload without a session).
  * Every answer carries the security headers (CSP default-src 'self', no framing, no referrer,
  * nosniff). No answer contains a secret: the token and the API key are never written.
  */
@@ -411,6 +412,7 @@ typedef struct conn_body {
 	char *data;
 	size_t len, cap, limit;
 	int too_big;
+	int no_session; /* POST /api/test/convert without a session: the small limit */
 } conn_body;
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -484,10 +486,14 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, req *r)
 	return ret;
 }
 
-static void too_big(req *r, size_t limit)
+static void too_big(req *r, const conn_body *b)
 {
+	if (b->no_session) { /* an upload without a session: the answer it would get anyway */
+		reply_error(r, 401, "log in first (POST /api/login with the API key)");
+		return;
+	}
 	char msg[120];
-	snprintf(msg, sizeof(msg), "the request body is larger than %zu bytes", limit);
+	snprintf(msg, sizeof(msg), "the request body is larger than %zu bytes", b->limit);
 	reply_error(r, 413, msg);
 }
 
@@ -501,13 +507,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		b = calloc(1, sizeof(*b));
 		if (!b)
 			return MHD_NO;
-		b->limit = !strcmp(url, "/api/test/convert") ? MAX_UPLOAD : MAX_BODY;
+		/* The large limit only with a live session: nobody else gets 16 MiB buffered. */
+		req r = { .d = cls, .conn = conn, .method = method, .path = url };
+		b->limit = MAX_BODY;
+		if (!strcmp(url, "/api/test/convert")) {
+			if (watsd_web_session(&r))
+				b->limit = MAX_UPLOAD;
+			else
+				b->no_session = 1;
+		}
 		*con_cls = b;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > b->limit) {
 			/* Answered before the body is read; MHD then closes the connection. */
-			req r = { .d = cls, .conn = conn, .method = method, .path = url };
-			too_big(&r, b->limit);
+			too_big(&r, b);
 			return send_reply(conn, &r);
 		}
 		return MHD_YES;
@@ -537,7 +550,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	req r = { .d = cls, .conn = conn, .method = method, .path = url,
 		  .body = b->data ? b->data : "", .body_len = b->len };
 	if (b->too_big) { /* chunked: found out while reading */
-		too_big(&r, b->limit);
+		too_big(&r, b);
 	} else {
 		const watsd_asset *a = asset_for(&r);
 		if (a)

@@ -7,7 +7,8 @@
  *  - GET /api/config never contains the token or the API key; PUT /api/config valid (file
  *    changed, still 0600) and invalid (400, the error under the loader's key, file unchanged);
  *  - test connection (ok, and against a closed port); convert a fixture and a broken file
- *    (error with its line), nothing queued; a body over the limit 413;
+ *    (error with its line), nothing queued; a body over the limit 413; a large upload
+ *    without a session refused before its body is read;
  *  - dashboard counts after files are dropped; queue list/item/retry/purge; the logs ring;
  *  - five pages polled at once while files flow and a save reloads (no refused connection);
  *  - the serial-number check rejects a report into Error with a .reason, and with action
@@ -493,6 +494,16 @@ static void test_connection_and_convert(void **state)
 	assert_int_equal(call(&w, "POST", "/api/test/convert?name=big.json", b, big,
 			      WITH_SESSION | WITH_CSRF, "Expect: 100-continue", &r), 413);
 	assert_non_null(strstr(r.body, "larger than 16777216 bytes"));
+	free(r.body);
+	free(b);
+	/* Without a session the upload limit is the small one: a 1 MiB file is refused (401)
+	 * from its Content-Length, before the body is read (no "100 Continue"). */
+	big = 1u << 20;
+	b = calloc(1, big);
+	assert_int_equal(call(&w, "POST", "/api/test/convert?name=big.json", b, big, 0,
+			      "Expect: 100-continue", &r), 401);
+	if (strstr(r.headers, " 100 "))
+		fail_msg("the body was read before the session was checked: %s", r.headers);
 	free(r.body);
 	free(b);
 	/* Bodies that are not one JSON object. */
