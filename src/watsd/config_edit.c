@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,7 +301,12 @@ int watsd_config_apply(const char *path, json_object *changes, json_object **err
 		snprintf(err, errlen, "config %s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
+	/* One edit at a time (the web server runs a thread per connection): two saves each read
+	 * the file, and the second rename would drop the first one's change. */
+	static pthread_mutex_t edit_lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&edit_lock);
 	int rc = apply_real(real, changes, errors, err, errlen);
+	pthread_mutex_unlock(&edit_lock);
 	free(real);
 	return rc;
 }

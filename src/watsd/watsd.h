@@ -91,7 +91,8 @@ int watsd_serial_check(const char *pattern, const char *serial, char *why, size_
  * valid. On a validation failure returns 1 and *errors gets {"key": "message", ...} (caller
  * owns it); on an I/O failure -1 and err. Secrets ("server.token", "http.api_key",
  * "proxy.password") go to their *_file when the config names one (written 0600), else into
- * the config file, which must then be 0600. Returns 0 when written. (config_edit.c) */
+ * the config file, which must then be 0600. Returns 0 when written. Calls are serialised
+ * within the process (two saves from the web at once both land). (config_edit.c) */
 struct json_object;
 int watsd_config_apply(const char *path, struct json_object *changes, struct json_object **errors,
 		       char *err, size_t errlen);

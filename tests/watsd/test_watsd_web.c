@@ -11,6 +11,7 @@
  *    without a session refused before its body is read;
  *  - dashboard counts after files are dropped; queue list/item/retry/purge; the logs ring;
  *  - five pages polled at once while files flow and a save reloads (no refused connection);
+ *  - six saves of different keys at once: each answered 200, each in the file;
  *  - the serial-number check rejects a report into Error with a .reason, and with action
  *    warn (saved from the page, applied live) queues it with the warning in its log;
  *  - bound to 0.0.0.0: /api/session says loopback false; without an API key login is 403;
@@ -733,6 +734,64 @@ static void test_concurrent_pages(void **state)
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 }
 
+/* ---- saves from several pages at once: none is lost ------------------------------------ */
+
+typedef struct saver {
+	web *w;
+	char body[200];
+	long status;
+} saver;
+
+static void *save_thread(void *arg)
+{
+	saver *s = arg;
+	soft_fail = 1;
+	resp r;
+	s->status = call(s->w, "PUT", "/api/config", s->body, strlen(s->body),
+			 WITH_SESSION | WITH_CSRF, NULL, &r);
+	free(r.body);
+	return NULL;
+}
+
+static void test_concurrent_saves(void **state)
+{
+	fx *f = *state;
+	web_config(f, NULL);
+	pid_t pid;
+	web w = start_web(f, &pid);
+	login(&w);
+	/* Each save changes its own key; each answer says saved, so the file must have them all. */
+	static const char *const keys[] = { "station.location", "station.purpose", "log.level",
+					    "queue.max_attempts", "rescan_ms", "shutdown_grace_ms" };
+	static const char *const vals[] = { "\"Bay 3\"", "\"Burn-in\"", "\"debug\"", "7", "7000",
+					    "4000" };
+	enum { S = sizeof(keys) / sizeof(keys[0]) };
+	saver sv[S];
+	pthread_t t[S];
+	for (int i = 0; i < S; i++) {
+		sv[i] = (saver){ .w = &w };
+		snprintf(sv[i].body, sizeof(sv[i].body), "{\"changes\":{\"%s\":%s}}", keys[i], vals[i]);
+		assert_int_equal(pthread_create(&t[i], NULL, save_thread, &sv[i]), 0);
+	}
+	for (int i = 0; i < S; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(sv[i].status, 200);
+	}
+	size_t len;
+	char *text = tu_read(f->config, &len);
+	json_object *file = json_tokener_parse(text);
+	free(text);
+	for (int i = 0; i < S; i++) {
+		json_object *v = get(file, keys[i]), *want = json_tokener_parse(vals[i]);
+		if (!v || strcmp(json_object_get_string(v), json_object_get_string(want)))
+			fail_msg("%s was saved (200) but is %s in the file", keys[i],
+				 v ? json_object_get_string(v) : "missing");
+		json_object_put(want);
+	}
+	json_object_put(file);
+	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
+}
+
 /* ---- serial numbers -------------------------------------------------------------------- */
 
 static void test_serial_reject(void **state)
@@ -867,6 +926,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connection_and_convert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dashboard_queue_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_saves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_sections, setup, teardown),
