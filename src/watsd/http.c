@@ -133,8 +133,13 @@ static int authorized(req *r)
 		given = h + 7;
 	if (!given)
 		given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-API-Key");
-	int ok = given && watsd_web_key_equal(given, key);
+	/* A wrong key counts toward the login's delay: these routes are no faster way to guess. */
+	int ok = given ? watsd_web_key_try(r, given, key) : 0;
 	watsd_cfg_release(r->d, cfg);
+	if (ok < 0) {
+		reply_error(r, 429, "too many wrong API keys: wait before the next try");
+		return 0;
+	}
 	if (!ok) {
 		watsd_log(WATS_LOG_WARNING, NULL, "http: %s %s refused: %s API key", r->method, r->path,
 			  given ? "wrong" : "no");

@@ -34,6 +34,10 @@ json_object *watsd_req_json(watsd_req *r);
 
 /* web_auth.c */
 int watsd_web_key_equal(const char *given, const char *want);
+/* An API key presented to a scripted route, under the login's wrong-key delay: 1 right; 0
+ * wrong (logged with the peer; the delay doubles); -1 not considered while a delay runs
+ * (r->retry_after_s set). */
+int watsd_web_key_try(watsd_req *r, const char *given, const char *want);
 /* 1 when the request carries a live session (its CSRF token copied to r->csrf). */
 int watsd_web_session(watsd_req *r);
 /* Origin (when present) names the Host: 1 ok, 0 not (403 answered). */

@@ -5,7 +5,9 @@
  * SameSite=Strict cookie and a CSRF token the page sends back as X-CSRF-Token on every change.
  * Sessions live in memory only (at most MAX_SESSIONS; 8 h idle, 24 h absolute; a restart logs
  * everyone out). Each wrong key doubles a global delay (1 s .. 30 s) during which logins get
- * 429: guessing is slow whoever guesses, and the delay is not a sleep holding a thread.
+ * 429: guessing is slow whoever guesses, and the delay is not a sleep holding a thread. The
+ * same delay guards the API key of the scripted routes (POST /pause ... in http.c), so that
+ * they are no faster way to guess it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -142,6 +144,39 @@ static void peer(watsd_req *r, char *out, size_t size)
 			  (socklen_t)size);
 }
 
+/* lock held: a wrong key doubles the delay before the next key is considered; returns it. */
+static long wrong_key_locked(int64_t now)
+{
+	delay_ms = delay_ms ? delay_ms * 2 : DELAY_FIRST_MS;
+	if (delay_ms > DELAY_MAX_MS)
+		delay_ms = DELAY_MAX_MS;
+	next_login_ms = now + delay_ms;
+	return (long)delay_ms;
+}
+
+int watsd_web_key_try(watsd_req *r, const char *given, const char *want)
+{
+	int64_t now = watsd_mono_ms();
+	pthread_mutex_lock(&lock);
+	if (now < next_login_ms) {
+		r->retry_after_s = (long)((next_login_ms - now + 999) / 1000);
+		pthread_mutex_unlock(&lock);
+		return -1;
+	}
+	if (!watsd_web_key_equal(given, want)) {
+		long d = wrong_key_locked(now);
+		pthread_mutex_unlock(&lock);
+		char from[INET6_ADDRSTRLEN];
+		peer(r, from, sizeof(from));
+		watsd_log(WATS_LOG_WARNING, NULL, "http: a wrong API key from %s; the next key is "
+			  "considered in %ld ms", from, d);
+		return 0;
+	}
+	delay_ms = 0;
+	pthread_mutex_unlock(&lock);
+	return 1;
+}
+
 void watsd_web_login(watsd_req *r)
 {
 	watsd_config *cfg = watsd_cfg_acquire(r->d);
@@ -173,11 +208,7 @@ void watsd_web_login(watsd_req *r)
 		return;
 	}
 	if (!watsd_web_key_equal(given, key)) {
-		delay_ms = delay_ms ? delay_ms * 2 : DELAY_FIRST_MS;
-		if (delay_ms > DELAY_MAX_MS)
-			delay_ms = DELAY_MAX_MS;
-		next_login_ms = now + delay_ms;
-		long d = (long)delay_ms;
+		long d = wrong_key_locked(now);
 		pthread_mutex_unlock(&lock);
 		json_object_put(b);
 		watsd_cfg_release(r->d, cfg);

@@ -3,7 +3,8 @@
  *  - /health/live, /health/ready (follows the server: an outage makes it 503 with a reason,
  *    recovery makes it 200 again), /status (JSON, no secrets), /metrics (every line checked by
  *    a strict parser of the Prometheus text format; counters follow the files);
- *  - state-changing routes need the API key (Bearer or X-API-Key), the key never echoed;
+ *  - state-changing routes need the API key (Bearer or X-API-Key), the key never echoed; a
+ *    wrong key delays the next one as a wrong login does (429 meanwhile);
  *  - 404/405, a garbage request, and the service keeps serving.
  */
 #include <arpa/inet.h>
@@ -429,8 +430,14 @@ static void test_api_key(void **state)
 			      &body), 401);
 	assert_null(strstr(body, "wrong-key-wrong-key"));
 	free(body);
+	/* A wrong key starts the login's delay here too (1 s, then 2 s ...): even the right key
+	 * is not considered until it has passed, so these routes are no faster way to guess. */
+	assert_int_equal(http(port, "POST", "/pause", "X-API-Key: " API_KEY "\r\n", &body), 429);
+	free(body);
+	nap_ms(1100);
 	assert_int_equal(http(port, "POST", "/pause", "Authorization: Bearer " API_KEY "x\r\n", &body), 401);
 	free(body);
+	nap_ms(2100);
 	assert_int_equal(http(port, "GET", "/status", NULL, &body), 200);
 	assert_non_null(strstr(body, "\"uploads_paused\":false"));
 	free(body);
