@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -68,7 +69,20 @@ static void saved_done(watsd *d, watsd_config *cfg, int fresh)
 		watsd_cfg_release(d, cfg);
 }
 
-int watsd_web_client(wats_client **out, watsd *d, const char *url, const char *token)
+/* The same server URL, but for trailing slashes and the case (a difference only withholds
+ * the saved token). */
+static int same_url(const char *a, const char *b)
+{
+	size_t al = a ? strlen(a) : 0, bl = b ? strlen(b) : 0;
+	while (al && a[al - 1] == '/')
+		al--;
+	while (bl && b[bl - 1] == '/')
+		bl--;
+	return al == bl && (!al || !strncasecmp(a, b, al));
+}
+
+int watsd_web_client(wats_client **out, watsd *d, const char *url, const char *token,
+		     int *token_withheld)
 {
 	watsd_config buf, *cfg;
 	int fresh;
@@ -77,6 +91,15 @@ int watsd_web_client(wats_client **out, watsd *d, const char *url, const char *t
 	 * most 10 s, the config's station identity only. */
 	wats_client_options co;
 	watsd_client_options(&co, cfg);
+	if (token_withheld)
+		*token_withheld = 0;
+	if (url && *url && !same_url(url, cfg->server_url) && !(token && *token) && co.token) {
+		/* The saved token goes to the saved server only: a page must not be able to send
+		 * it to a URL of its choice (and so read it). */
+		co.token = NULL;
+		if (token_withheld)
+			*token_withheld = 1;
+	}
 	if (url && *url)
 		co.base_url = url;
 	if (token && *token)
@@ -279,7 +302,8 @@ static void h_test_connection(watsd_req *r)
 	wats_client *c = NULL;
 	int64_t t0 = watsd_mono_ms();
 	char *version = NULL;
-	int rc = watsd_web_client(&c, r->d, url, token);
+	int withheld = 0;
+	int rc = watsd_web_client(&c, r->d, url, token, &withheld);
 	if (rc == 0)
 		rc = wats_client_ping(&version, c);
 	int64_t ms = watsd_mono_ms() - t0;
@@ -289,8 +313,13 @@ static void h_test_connection(watsd_req *r)
 	put_str(o, "server_version", version);
 	json_object_object_add(o, "latency_ms", json_object_new_int64(ms));
 	put_str(o, "url", c ? wats_client_base_url(c) : url);
-	if (rc)
-		put_str(o, "error", wats_error_last()->message);
+	if (rc) {
+		char msg[1200];
+		snprintf(msg, sizeof(msg), "%s%s", wats_error_last()->message, withheld ?
+			 " (the saved token is sent only to the saved server URL: type the token to "
+			 "test another server)" : "");
+		put_str(o, "error", msg);
+	}
 	watsd_log(rc ? WATS_LOG_WARNING : WATS_LOG_INFO, NULL, "web: test connection to %s: %s "
 		  "(%lld ms)", c ? wats_client_base_url(c) : url ? url : "?",
 		  rc ? wats_error_last()->message : "ok", (long long)ms);
@@ -339,7 +368,7 @@ static void h_software(watsd_req *r)
 	watsd_cfg_release(r->d, cfg);
 	wats_client *c = NULL;
 	wats_response *resp = NULL;
-	int rc = watsd_web_client(&c, r->d, NULL, NULL);
+	int rc = watsd_web_client(&c, r->d, NULL, NULL, NULL);
 	if (rc == 0)
 		rc = wats_call(&resp, c, "software.get_packages", NULL, 0, NULL, 0);
 	json_object *pk = rc == 0 && resp ? json_tokener_parse(resp->body) : NULL;

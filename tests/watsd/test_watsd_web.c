@@ -6,7 +6,8 @@
  *    key sets an HttpOnly SameSite=Strict cookie; CSRF missing/wrong 403; Origin mismatch 403;
  *  - GET /api/config never contains the token or the API key; PUT /api/config valid (file
  *    changed, still 0600) and invalid (400, the error under the loader's key, file unchanged);
- *  - test connection (ok, and against a closed port); convert a fixture and a broken file
+ *  - test connection (ok, and against a closed port; the saved token never sent to another
+ *    URL the page names); convert a fixture and a broken file
  *    (error with its line), nothing queued; a body over the limit 413; a large upload
  *    without a session refused before its body is read;
  *  - dashboard counts after files are dropped; queue list/item/retry/purge; the logs ring;
@@ -429,6 +430,47 @@ static int closed_port(void)
 	return ntohs(a.sin_port);
 }
 
+/* A one-shot HTTP server: accepts one connection, keeps its request, answers 200 "1.0". */
+typedef struct catcher {
+	int fd, port;
+	char request[8192];
+} catcher;
+
+static void *catch_thread(void *arg)
+{
+	catcher *c = arg;
+	int k = accept(c->fd, NULL, NULL);
+	if (k < 0)
+		return NULL;
+	size_t len = 0;
+	while (len + 1 < sizeof(c->request) && !strstr(c->request, "\r\n\r\n")) {
+		ssize_t n = read(k, c->request + len, sizeof(c->request) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		c->request[len] = '\0';
+	}
+	const char *a = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5\r\n"
+			"Connection: close\r\n\r\n\"1.0\"";
+	(void)!write(k, a, strlen(a));
+	close(k);
+	return NULL;
+}
+
+static void catcher_start(catcher *c, pthread_t *t)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	socklen_t l = sizeof(a);
+	assert_int_equal(bind(c->fd, (struct sockaddr *)&a, l), 0);
+	assert_int_equal(listen(c->fd, 4), 0);
+	getsockname(c->fd, (struct sockaddr *)&a, &l);
+	c->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(t, NULL, catch_thread, c), 0);
+}
+
 static void test_connection_and_convert(void **state)
 {
 	fx *f = *state;
@@ -449,6 +491,25 @@ static void test_connection_and_convert(void **state)
 	assert_false(json_object_get_boolean(get(j, "ok")));
 	assert_true(strlen(json_object_get_string(get(j, "error"))) > 0);
 	json_object_put(j);
+	/* Another URL without a token: the saved token is not sent there (else any page could
+	 * read it by testing a server of its own); with a token typed, that one is. */
+	catcher ca;
+	pthread_t ct;
+	catcher_start(&ca, &ct);
+	snprintf(body, sizeof(body), "{\"url\":\"http://127.0.0.1:%d\"}", ca.port);
+	json_object_put(call_json(&w, "POST", "/api/test/connection", body, 200));
+	pthread_join(ct, NULL);
+	close(ca.fd);
+	assert_non_null(strstr(ca.request, "GET /api/App/Version"));
+	if (strstr(ca.request, tu_devserver_token(f->ds)) || strstr(ca.request, "Authorization:"))
+		fail_msg("the saved token went to a URL given by the page: %s", ca.request);
+	catcher_start(&ca, &ct);
+	snprintf(body, sizeof(body), "{\"url\":\"http://127.0.0.1:%d\",\"token\":\"dHlwZWQ=\"}",
+		 ca.port);
+	json_object_put(call_json(&w, "POST", "/api/test/connection", body, 200));
+	pthread_join(ct, NULL);
+	close(ca.fd);
+	assert_non_null(strstr(ca.request, "Authorization: Basic dHlwZWQ="));
 
 	/* A real report: converted, shown, not queued. */
 	resp r;

@@ -34,7 +34,7 @@ export async function render(main) {
       }
     });
     form.append(h('fieldset', null, h('legend', null, 'Test'),
-      h('p', { class: 'muted' }, 'Uses the URL and token in the form (the saved ones when empty); nothing is saved.'),
+      h('p', { class: 'muted' }, 'Uses the URL and token in the form (the saved ones when empty; the saved token only with the saved URL); nothing is saved.'),
       h('div', { class: 'actions' }, button, out)));
   });
 }
