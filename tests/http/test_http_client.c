@@ -1,5 +1,6 @@
 /* The client against a scripted local server: headers, keep-alive, retry and Retry-After,
- * error mapping, transport errors, timeouts, breaker, cache invalidation, logging, threads. */
+ * error mapping, transport errors, timeouts, breaker, cache invalidation, logging, threads,
+ * reconfigure (a cached answer in flight from the old server is not served for the new one). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -611,6 +612,55 @@ static void test_reconfigure(void **state)
 	ms_stop(two);
 }
 
+/* A cached GET in flight to the old server while the client is reconfigured to another one:
+ * its answer must not be served for the new server (the cache is cleared before it lands). */
+typedef struct slow_get {
+	wats_client *c;
+	int rc;
+} slow_get;
+
+static void *slow_get_run(void *arg)
+{
+	slow_get *g = arg;
+	g->rc = get(g->c, "/api/App/Processes", 0, WATS_CACHE_PROCESSES);
+	return NULL;
+}
+
+static void test_reconfigure_cache_in_flight(void **state)
+{
+	(void)state;
+	ms_server *two = ms_start();
+	wats_client *c = client(0, 1);
+	ms_reply s[] = { { 200, NULL, "[\"old\"]", 400 } };
+	ms_script(srv, s, 1);
+	ms_reply s2[] = { { 200, NULL, "[\"new\"]", 0 } };
+	ms_script(two, s2, 1);
+	slow_get g = { c, -1 };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, slow_get_run, &g), 0);
+	struct timespec ts = { 0, 150 * 1000000L };
+	nanosleep(&ts, NULL); /* the GET waits for the old server's answer */
+	wats_client_options o = WATS_CLIENT_OPTIONS_INIT;
+	o.base_url = ms_url(two);
+	o.station_file = "/nonexistent";
+	assert_int_equal(wats_client_reconfigure(c, &o), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(g.rc, 0);
+	assert_int_equal(ms_requests(srv), 1);
+	wats_request r = WATS_REQUEST_INIT;
+	r.method = "GET";
+	r.path = "/api/App/Processes";
+	r.cache_tags = WATS_CACHE_PROCESSES;
+	wats_response *resp = NULL;
+	assert_int_equal(wats_client_request(&resp, c, &r), 0);
+	assert_string_equal(resp->body, "[\"new\"]");
+	assert_false(resp->flags & WATS_RESPONSE_FROM_CACHE);
+	wats_response_free(resp);
+	assert_int_equal(ms_requests(two), 1);
+	wats_client_free(c);
+	ms_stop(two);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,7 +669,7 @@ int main(void)
 		cmocka_unit_test(test_error_mapping),     cmocka_unit_test(test_transport_and_timeout),
 		cmocka_unit_test(test_breaker_live),      cmocka_unit_test(test_cache_live),
 		cmocka_unit_test(test_logging),           cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_reconfigure),
+		cmocka_unit_test(test_reconfigure),     cmocka_unit_test(test_reconfigure_cache_in_flight),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -300,7 +300,9 @@ int wats_client_request(wats_response **out, wats_client *c, const wats_request 
 		wats__buf_dispose(&url);
 		return rc;
 	}
-	const char *key = url.ptr + strlen(t->base_url);
+	/* The whole URL: an answer of the server before a wats_client_reconfigure (a call in
+	 * flight stores it after the cache was cleared) is never one of the new server's. */
+	const char *key = url.ptr;
 	int cacheable = r->cache_tags && !(c->flags & WATS_CLIENT_NO_CACHE) && !strcmp(r->method, "GET");
 	if (cacheable && !(r->flags & WATS_REQ_NO_CACHE)) {
 		uint64_t now = c->clock.now_ms(c->clock.payload);
