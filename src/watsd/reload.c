@@ -365,6 +365,12 @@ int watsd_reload(watsd *d, char *err, size_t errlen, char *restart, size_t resta
 	find_gen(nc, 1);
 	pthread_mutex_unlock(&gen_lock);
 
+	if (str_differs(old->api_key, nc->api_key)) {
+		/* A new key (one that leaked, say) must not leave the old key's sessions open. */
+		watsd_web_logout_all();
+		watsd_log(WATS_LOG_INFO, NULL, "reload: http.api_key changed: every web configurator "
+			  "session ended (log in with the new key)");
+	}
 	if (new_server) {
 		/* What was known about the old server says nothing about the new one: probe it. */
 		pthread_mutex_lock(&d->health.lock);

@@ -221,6 +221,8 @@ void watsd_log_set_level(wats_log_level level);
 /* http.c: the HTTP endpoints (health, status, metrics, a few authenticated actions). */
 int watsd_http_start(watsd *d);
 void watsd_http_stop(void);
+/* web_auth.c: end every web configurator session (a reload changed the API key). */
+void watsd_web_logout_all(void);
 
 /* The converter parameters "station=", "location=", "purpose=" from the config, for what a
  * file lacks; returns sp->params (NULL-terminated), valid while sp is. */

@@ -249,6 +249,13 @@ void watsd_web_login(watsd_req *r)
 	watsd_reply_json(r, 200, o);
 }
 
+void watsd_web_logout_all(void)
+{
+	pthread_mutex_lock(&lock);
+	memset(sessions, 0, sizeof(sessions));
+	pthread_mutex_unlock(&lock);
+}
+
 void watsd_web_logout(watsd_req *r)
 {
 	const char *id = cookie_of(r);

@@ -6,6 +6,7 @@
  *    key sets an HttpOnly SameSite=Strict cookie; CSRF missing/wrong 403; Origin mismatch 403;
  *  - GET /api/config never contains the token or the API key; PUT /api/config valid (file
  *    changed, still 0600) and invalid (400, the error under the loader's key, file unchanged);
+ *    a new API key ends every session of the old one;
  *  - test connection (ok, and against a closed port; the saved token never sent to another
  *    URL the page names); convert a fixture and a broken file
  *    (error with its line), nothing queued; a body over the limit 413; a large upload
@@ -405,6 +406,19 @@ static void test_assets_session_config(void **state)
 	json_object_put(call_json(&w, "POST", "/api/logout", "{}", 200));
 	assert_int_equal(call(&w, "GET", "/api/config", NULL, 0, WITH_SESSION, NULL, &r), 401);
 	free(r.body);
+	/* A new API key (saved and reloaded) ends the sessions of the old one; the new key logs in. */
+	login(&w);
+	web other = w;
+	login(&other);
+	json_object_put(call_json(&w, "PUT", "/api/config",
+				  "{\"changes\":{\"http.api_key\":\"rotated-key-0123456789\"}}", 200));
+	assert_int_equal(call(&other, "GET", "/api/config", NULL, 0, WITH_SESSION, NULL, &r), 401);
+	free(r.body);
+	assert_int_equal(call(&w, "GET", "/api/config", NULL, 0, WITH_SESSION, NULL, &r), 401);
+	free(r.body);
+	const char *rotated = "{\"key\":\"rotated-key-0123456789\"}";
+	assert_int_equal(call(&w, "POST", "/api/login", rotated, strlen(rotated), 0, NULL, &r), 200);
+	free(r.body);
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
 	/* The log names no secret. */
 	char logp[4200];
@@ -412,6 +426,7 @@ static void test_assets_session_config(void **state)
 	char *log = tu_read(logp, &now_len);
 	assert_null(strstr(log, API_KEY));
 	assert_null(strstr(log, "replaced-token-value"));
+	assert_null(strstr(log, "rotated-key-0123456789"));
 	assert_non_null(strstr(log, "login with a wrong API key from 127.0.0.1"));
 	free(log);
 }
