@@ -52,14 +52,29 @@ static gen *find_gen(watsd_config *cfg, int add)
 	return g;
 }
 
+/* --test-hooks: WATSD_TEST_RETIRED_GRACE_MS=N replaces RETIRED_GRACE_MS (0: a replaced
+ * config is freed as soon as nothing holds it, so that a test under ASan/TSan exercises the
+ * freeing while threads run). -1 = not read yet. gen_lock held. */
+static int64_t grace_ms = -1;
+
+static int64_t retired_grace_locked(void)
+{
+	if (grace_ms < 0) {
+		const char *g = watsd_test_hooks ? getenv("WATSD_TEST_RETIRED_GRACE_MS") : NULL;
+		grace_ms = g && *g && atoll(g) >= 0 ? atoll(g) : RETIRED_GRACE_MS;
+	}
+	return grace_ms;
+}
+
 /* gen_lock held: free replaced configs nothing holds any more. */
 static void collect(watsd *d)
 {
+	int64_t grace = retired_grace_locked();
 	int64_t now = watsd_mono_ms();
 	watsd_config *cur = d->cfg;
 	for (gen **p = &gens; *p;) {
 		gen *g = *p;
-		if (g->cfg != cur && g->refs == 0 && now - g->retired_ms >= RETIRED_GRACE_MS) {
+		if (g->cfg != cur && g->refs == 0 && now - g->retired_ms >= grace) {
 			*p = g->next;
 			watsd_config_free(g->cfg);
 			free(g->cfg);

@@ -7,8 +7,9 @@
  *     stay where they are while the other folder keeps working;
  *   - an invalid file: the answer names the key, the old config keeps running;
  *   - keys that need a restart are named in the answer and keep their running values;
- *   - many reloads while files flow (threads racing the reload; the test runs under TSan):
- *     every report reaches one of the two servers exactly once in total;
+ *   - many reloads while files flow (threads racing the reload; the test runs under TSan;
+ *     replaced configs are freed at once, WATSD_TEST_RETIRED_GRACE_MS=0): every report
+ *     reaches one of the two servers exactly once in total;
  *   - `wats queue status|list|purge|retry --instance` through the socket while watsd runs,
  *     on the file when it does not; `wats reload` without a watsd fails cleanly;
  *   - the watcher's per-folder cap on files held (back-pressure on the scan).
@@ -239,7 +240,11 @@ static void test_reload_race(void **state)
 	fx *f = *state;
 	second b;
 	second_start(&b, f);
-	pid_t pid = start_watsd(f);
+	/* Replaced configs freed as soon as nothing holds them (not 10 s later, after the test):
+	 * ASan and TSan see the freeing while the threads run. */
+	setenv("WATSD_TEST_RETIRED_GRACE_MS", "0", 1);
+	pid_t pid = start_watsd_arg(f, "--test-hooks");
+	unsetenv("WATSD_TEST_RETIRED_GRACE_MS");
 	enum { N = 150 };
 	static char ids[N][37];
 	int k = 0;
