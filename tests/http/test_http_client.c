@@ -631,15 +631,19 @@ static void test_reconfigure_cache_in_flight(void **state)
 	(void)state;
 	ms_server *two = ms_start();
 	wats_client *c = client(0, 1);
-	ms_reply s[] = { { 200, NULL, "[\"old\"]", 400 } };
+	ms_reply s[] = { { 200, NULL, "[\"old\"]", 500 } };
 	ms_script(srv, s, 1);
 	ms_reply s2[] = { { 200, NULL, "[\"new\"]", 0 } };
 	ms_script(two, s2, 1);
 	slow_get g = { c, -1 };
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, slow_get_run, &g), 0);
-	struct timespec ts = { 0, 150 * 1000000L };
-	nanosleep(&ts, NULL); /* the GET waits for the old server's answer */
+	/* Reconfigure once the old server has the GET (it answers 500 ms later). */
+	for (int i = 0; i < 1000 && ms_requests(srv) < 1; i++) {
+		struct timespec ts = { 0, 5 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(ms_requests(srv), 1);
 	wats_client_options o = WATS_CLIENT_OPTIONS_INIT;
 	o.base_url = ms_url(two);
 	o.station_file = "/nonexistent";
