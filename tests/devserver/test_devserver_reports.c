@@ -162,6 +162,35 @@ static void test_validation_errors_name_the_field(void **state)
 	assert_int_equal(filter("U", "partNumber eq 'P'"), 0);
 }
 
+/* A text field's limit counts characters, not bytes (the validator counts only strings with
+ * more bytes than the limit): 100 two-byte characters pass, 101 are refused, naming the field. */
+static void test_text_limits_count_characters(void **state)
+{
+	(void)state;
+	const char *head = "{\"id\":\"5d0c0a55-1e1f-4c55-9d3e-00000000a100\",\"type\":\"T\","
+			   "\"pn\":\"LEN-PN\",\"sn\":\"LEN-SN\",\"rev\":\"A\",\"processCode\":10,"
+			   "\"result\":\"P\",\"machineName\":\"st\",\"purpose\":\"p\","
+			   "\"start\":\"2025-06-01T08:00:00+00:00\",\"root\":{\"stepType\":"
+			   "\"SequenceCall\",\"name\":\"Main\",\"steps\":[]},\"location\":\"";
+	const char *chars[] = { "\xC3\xA9", "x" };
+	for (size_t c = 0; c < 2; c++) {
+		for (int count = 100; count <= 101; count++) {
+			char body[1024];
+			size_t n = (size_t)snprintf(body, sizeof(body), "%s", head);
+			for (int i = 0; i < count; i++)
+				n += (size_t)snprintf(body + n, sizeof(body) - n, "%s", chars[c]);
+			snprintf(body + n, sizeof(body) - n, "\"}");
+			if (count == 100) {
+				th_resp r = th_post(srv, "/api/Report/WSJF", body);
+				th_expect(&r, 200);
+				th_free(&r);
+			} else {
+				expect_invalid(body, "location", "101 characters long");
+			}
+		}
+	}
+}
+
 static void test_report_without_id_gets_one(void **state)
 {
 	(void)state;
@@ -450,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_submit_returns_id_and_get_returns_bytes),
 		cmocka_unit_test(test_same_id_overwrites),
 		cmocka_unit_test(test_validation_errors_name_the_field),
+		cmocka_unit_test(test_text_limits_count_characters),
 		cmocka_unit_test(test_report_without_id_gets_one),
 		cmocka_unit_test(test_get_missing_and_malformed_ids),
 		cmocka_unit_test(test_wsxf_stored_and_served),
