@@ -317,22 +317,10 @@ static void test_prom_parser_self(void **state)
 	assert_true(prom_check(good, "h_count") == 2);
 }
 
-static void write_http_config(fx *f, const char *extra)
-{
-	char key[4200];
-	snprintf(key, sizeof(key), "%s/apikey", f->dir);
-	tu_write(key, API_KEY "\n", strlen(API_KEY) + 1);
-	chmod(key, 0600);
-	char text[2048];
-	snprintf(text, sizeof(text), ",\"http\":{\"port\":0,\"api_key_file\":\"apikey\"}%s",
-		 extra ? extra : "");
-	write_config(f, text);
-}
-
 static void test_health_status_metrics(void **state)
 {
 	fx *f = *state;
-	write_http_config(f, NULL);
+	write_http_config(f, API_KEY, NULL);
 	pid_t pid = start_watsd(f);
 	int port = http_port(f);
 	char *body = NULL;
@@ -418,7 +406,7 @@ static void test_health_status_metrics(void **state)
 static void test_api_key(void **state)
 {
 	fx *f = *state;
-	write_http_config(f, NULL);
+	write_http_config(f, API_KEY, NULL);
 	pid_t pid = start_watsd(f);
 	int port = http_port(f);
 	char *body = NULL;
@@ -497,7 +485,7 @@ static void test_ready_follows_server(void **state)
 	char extra[1024];
 	snprintf(extra, sizeof(extra), ",\"server\":{\"url\":\"%s\",\"token_file\":\"token\","
 		 "\"breaker_failures\":2,\"breaker_open_ms\":500}", tu_devserver_url(f->ds));
-	write_http_config(f, extra);
+	write_http_config(f, API_KEY, extra);
 	pid_t pid = start_watsd(f);
 	int port = http_port(f);
 	char *body = NULL;
@@ -548,7 +536,7 @@ static long status_num(int port, const char *key)
 static void test_supervisor_restarts(void **state)
 {
 	fx *f = *state;
-	write_http_config(f, ",\"workers\":{\"convert\":1,\"upload\":1}");
+	write_http_config(f, API_KEY, ",\"workers\":{\"convert\":1,\"upload\":1}");
 	setenv("WATSD_TEST_THREAD_EXIT", "upload-1:3,watch:1", 1);
 	pid_t pid = start_watsd_arg(f, "--test-hooks");
 	unsetenv("WATSD_TEST_THREAD_EXIT");

@@ -205,20 +205,6 @@ static int http_port(fx *f)
 	return port;
 }
 
-/* Config with the http section and the API key file; the config made 0600. */
-static void web_config(fx *f, const char *extra)
-{
-	char key[4200];
-	snprintf(key, sizeof(key), "%s/apikey", f->dir);
-	tu_write(key, API_KEY "\n", strlen(API_KEY) + 1);
-	chmod(key, 0600);
-	char text[2048];
-	snprintf(text, sizeof(text), ",\"http\":{\"port\":0,\"api_key_file\":\"apikey\"}%s",
-		 extra ? extra : "");
-	write_config(f, text);
-	chmod(f->config, 0600);
-}
-
 static void login(web *w)
 {
 	const char *b = "{\"key\":\"" API_KEY "\"}";
@@ -254,7 +240,7 @@ static web start_web(fx *f, pid_t *pid)
 static void test_assets_session_config(void **state)
 {
 	fx *f = *state;
-	web_config(f, NULL);
+	write_http_config(f, API_KEY, NULL);
 	pid_t pid;
 	web w = start_web(f, &pid);
 	resp r;
@@ -493,7 +479,7 @@ static void catcher_start(catcher *c, pthread_t *t)
 static void test_connection_and_convert(void **state)
 {
 	fx *f = *state;
-	web_config(f, NULL);
+	write_http_config(f, API_KEY, NULL);
 	pid_t pid;
 	web w = start_web(f, &pid);
 	login(&w);
@@ -629,7 +615,7 @@ static long sum(json_object *arr)
 static void test_dashboard_queue_logs(void **state)
 {
 	fx *f = *state;
-	web_config(f, NULL);
+	write_http_config(f, API_KEY, NULL);
 	/* The first report the server gets is refused (400): an invalid item to retry. */
 	tu_dev_faults(f->ctl, "{\"error_count\":1,\"error_status\":400,\"match\":\"POST /api/Report\"}");
 	pid_t pid;
@@ -779,7 +765,7 @@ static void *poll_thread(void *arg)
 static void test_concurrent_pages(void **state)
 {
 	fx *f = *state;
-	web_config(f, NULL);
+	write_http_config(f, API_KEY, NULL);
 	pid_t pid;
 	web w = start_web(f, &pid);
 	login(&w);
@@ -836,7 +822,7 @@ static void *save_thread(void *arg)
 static void test_concurrent_saves(void **state)
 {
 	fx *f = *state;
-	web_config(f, NULL);
+	write_http_config(f, API_KEY, NULL);
 	pid_t pid;
 	web w = start_web(f, &pid);
 	login(&w);
@@ -877,7 +863,7 @@ static void test_concurrent_saves(void **state)
 static void test_serial_reject(void **state)
 {
 	fx *f = *state;
-	web_config(f, ",\"serial\":{\"pattern\":\"^NOPE-[0-9]+$\",\"action\":\"reject\"}");
+	write_http_config(f, API_KEY, ",\"serial\":{\"pattern\":\"^NOPE-[0-9]+$\",\"action\":\"reject\"}");
 	pid_t pid;
 	web w = start_web(f, &pid);
 	login(&w);

@@ -248,3 +248,17 @@ char *ctl_read(int fd, int lines)
 	return buf;
 }
 
+
+void write_http_config(fx *f, const char *api_key, const char *extra)
+{
+	char key[4200], line[256];
+	snprintf(key, sizeof(key), "%s/apikey", f->dir);
+	snprintf(line, sizeof(line), "%s\n", api_key);
+	tu_write(key, line, strlen(line));
+	chmod(key, 0600);
+	char text[2048];
+	snprintf(text, sizeof(text), ",\"http\":{\"port\":0,\"api_key_file\":\"apikey\"}%s",
+		 extra ? extra : "");
+	write_config(f, text);
+	chmod(f->config, 0600);
+}

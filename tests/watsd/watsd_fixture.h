@@ -22,6 +22,9 @@ typedef struct fx {
 
 const char *watsd_bin(void);
 void write_config(fx *f, const char *extra);
+/* write_config with an "http" section (port 0) and the API key in DIR/apikey (0600); extra
+ * is appended after it. The config is left 0600. */
+void write_http_config(fx *f, const char *api_key, const char *extra);
 int setup(void **state);
 int teardown(void **state);
 pid_t start_watsd(fx *f);
