@@ -1,7 +1,7 @@
 // #/converters: the watch folders (path, converter, patterns, priority, enabled, post action,
 // done/error folders, stable time); add/remove; Convert a file through the real converters.
 import { api, h, fill, note } from './api.js';
-import { loadConfig, field, collect, showErrors, clearErrors, save } from './form.js';
+import { loadConfig, field, collect, saveForm } from './form.js';
 
 function entryFields(i, converters) {
   const k = (s) => `watch[${i}].${s}`;
@@ -96,16 +96,8 @@ export async function render(main) {
     let changes;
     if (structural) changes = { watch: snapshot().map((s) => s.now) };
     else changes = collect(form);
-    if (!Object.keys(changes).length) { fill(status, note('info', 'Nothing changed.')); return; }
-    fill(status, note('info', 'Saving…'));
-    const res = await save(changes);
-    if (res.errors) {
-      showErrors(form, res.errors, other);
-      fill(status, note('error', 'Not saved: fix the fields marked in red.'));
-      return;
-    }
-    if (!res.ok) { fill(status, note('error', 'Not saved: ' + res.message)); return; }
-    clearErrors(form);
+    const res = await saveForm(form, status, other, changes);
+    if (!res) return;
     if (!form.isConnected) return; // the user went to another page meanwhile
     const done = note(res.restart.length ? 'warn' : 'ok', res.message);
     await render(main);

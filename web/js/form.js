@@ -137,6 +137,22 @@ export async function save(changes) {
 
 // A whole settings page: sections [{title, fields}], saved together. extra(form) may append
 // more (buttons such as Test connection). Returns the form.
+// Save changes made in form, telling the outcome in status; field errors go next to their
+// fields (or into other). Returns the answer once saved, else null.
+export async function saveForm(form, status, other, changes) {
+  if (!Object.keys(changes).length) { fill(status, note('info', 'Nothing changed.')); return null; }
+  fill(status, note('info', 'Saving…'));
+  const res = await save(changes);
+  if (res.errors) {
+    showErrors(form, res.errors, other);
+    fill(status, note('error', 'Not saved: fix the fields marked in red.'));
+    return null;
+  }
+  if (!res.ok) { fill(status, note('error', 'Not saved: ' + res.message)); return null; }
+  clearErrors(form);
+  return res;
+}
+
 export async function configPage(main, title, sections, extra) {
   const r = await loadConfig();
   if (!r.ok) { fill(main, h('h1', null, title), note('error', r.data.error)); return null; }
@@ -151,17 +167,8 @@ export async function configPage(main, title, sections, extra) {
       status));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const changes = collect(form);
-    if (!Object.keys(changes).length) { fill(status, note('info', 'Nothing changed.')); return; }
-    fill(status, note('info', 'Saving…'));
-    const res = await save(changes);
-    if (res.errors) {
-      showErrors(form, res.errors, other);
-      fill(status, note('error', 'Not saved: fix the fields marked in red.'));
-      return;
-    }
-    if (!res.ok) { fill(status, note('error', 'Not saved: ' + res.message)); return; }
-    clearErrors(form);
+    const res = await saveForm(form, status, other, collect(form));
+    if (!res) return;
     fill(other);
     if (!form.isConnected) return; // the user went to another page meanwhile
     const done = note(res.restart.length ? 'warn' : 'ok', res.message);
