@@ -191,6 +191,51 @@ static void test_text_limits_count_characters(void **state)
 	}
 }
 
+/* The validator remembers what recent step types mean: many types in turn, then one again,
+ * must still be read right. A multiple-measurement step needs named measurements (400 naming
+ * the field); a single one does not. */
+static void post_steps(const char *last_type, long status)
+{
+	static const char *const types[] = { "ET_MNLT", "ET_NLT", "ET_PFT", "ET_SVT", "Action",
+					     "GenericTest", "ET_MPFT", "ET_MSVT", "NI_Wait",
+					     "Label", "ET_A", "ET_NLT", "ET_MNLT" };
+	char body[8192];
+	size_t n = (size_t)snprintf(body, sizeof(body),
+		"{\"id\":\"5d0c0a55-1e1f-4c55-9d3e-00000000b200\",\"type\":\"T\","
+		"\"pn\":\"KIND-PN\",\"sn\":\"KIND-SN\",\"rev\":\"A\",\"processCode\":10,"
+		"\"result\":\"P\",\"machineName\":\"st\",\"location\":\"l\",\"purpose\":\"p\","
+		"\"start\":\"2025-06-01T08:00:00+00:00\",\"root\":{\"stepType\":\"SequenceCall\","
+		"\"name\":\"Main\",\"steps\":[");
+	/* Every type twice, in turn; the multiple ones with named measurements. */
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			int multi = !strncmp(types[i], "ET_M", 4);
+			n += (size_t)snprintf(body + n, sizeof(body) - n,
+				"{\"stepType\":\"%s\",\"name\":\"s%zu\",\"status\":\"P\"%s},", types[i], i,
+				multi ? ",\"numericMeas\":[{\"name\":\"m\",\"compOp\":\"LOG\",\"status\":\"P\","
+					"\"value\":1}]" : "");
+		}
+	snprintf(body + n, sizeof(body) - n,
+		 "{\"stepType\":\"%s\",\"name\":\"last\",\"status\":\"P\",\"numericMeas\":"
+		 "[{\"compOp\":\"LOG\",\"status\":\"P\",\"value\":1}]}]}}", last_type);
+	if (status == 200) {
+		th_resp r = th_post(srv, "/api/Report/WSJF", body);
+		th_expect(&r, 200);
+		th_free(&r);
+	} else {
+		expect_invalid(body, "name", NULL);
+	}
+}
+
+static void test_step_types_read_right_in_turn(void **state)
+{
+	(void)state;
+	post_steps("ET_NLT", 200);   /* single: an unnamed measurement is fine */
+	post_steps("ET_MNLT", 400);  /* multiple: refused, the message names 'name' */
+	post_steps("NumericLimitTest", 200);
+	post_steps("MultiNumericLimitTest", 400);
+}
+
 static void test_report_without_id_gets_one(void **state)
 {
 	(void)state;
@@ -480,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_same_id_overwrites),
 		cmocka_unit_test(test_validation_errors_name_the_field),
 		cmocka_unit_test(test_text_limits_count_characters),
+		cmocka_unit_test(test_step_types_read_right_in_turn),
 		cmocka_unit_test(test_report_without_id_gets_one),
 		cmocka_unit_test(test_get_missing_and_malformed_ids),
 		cmocka_unit_test(test_wsxf_stored_and_served),

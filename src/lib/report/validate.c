@@ -43,6 +43,11 @@ typedef struct vstate {
 	unsigned gen;
 	unsigned stamp[WATS_K__COUNT];
 	const wats_node *member[WATS_K__COUNT];
+	/* Recent stepType texts and the last compOp text, with what they mean (see step_kind). */
+	struct { const char *text; size_t len; wats_step_kind kind; } kinds[8];
+	unsigned next_kind;
+	const char *op_text;
+	wats_compop op;
 } vstate;
 
 /* wats__obj_get (the last of duplicate keys wins), from an index built once per object. */
@@ -390,6 +395,8 @@ static void check_chart(vstate *s, const wats_node *c)
 	}
 }
 
+static wats_compop compop(vstate *s, const char *text);
+
 static void check_measurement(vstate *s, const wats_node *m, int key, int multi)
 {
 	check_status(s, m, WATS_K_status, 1);
@@ -401,7 +408,7 @@ static void check_measurement(vstate *s, const wats_node *m, int key, int multi)
 		return;
 	}
 	const char *optext = check_string(s, m, WATS_K_compOp, OPTIONAL, 0);
-	wats_compop op = optext ? wats_compop_parse(optext) : WATS_COMP_LOG;
+	wats_compop op = optext ? compop(s, optext) : WATS_COMP_LOG;
 	if (optext && op == WATS_COMP_UNKNOWN) {
 		ERR(s, "compOp", "compop", "compOp '%s' is not a WATS comparison operator", optext);
 		return;
@@ -491,10 +498,39 @@ static void check_step_fields(vstate *s, const wats_node *st)
 	}
 }
 
+/* Reports repeat a few step types and comparison operators step after step, and both are
+ * looked up in tables entry by entry (strcmp, strcasecmp: ~4 % of a submission). The last
+ * text and its meaning are kept; the tables are searched only when the text changes. */
+static wats_step_kind step_kind(vstate *s, const wats_node *st)
+{
+	const wats_node *t = get(s, st, WATS_K_stepType);
+	if (!t || t->kind != WATS_NODE_STRING)
+		return wats_step_kind_of(st);
+	/* Step types alternate (a sequence, then its tests), so a few are kept, not just one. */
+	for (size_t i = 0; i < sizeof(s->kinds) / sizeof(s->kinds[0]) && s->kinds[i].text; i++)
+		if (s->kinds[i].len == t->len && !memcmp(s->kinds[i].text, t->u.str, t->len))
+			return s->kinds[i].kind;
+	wats_step_kind k = wats_step_kind_of(st);
+	unsigned slot = s->next_kind++ % (sizeof(s->kinds) / sizeof(s->kinds[0]));
+	s->kinds[slot].text = t->u.str;
+	s->kinds[slot].len = t->len;
+	s->kinds[slot].kind = k;
+	return k;
+}
+
+static wats_compop compop(vstate *s, const char *text)
+{
+	if (!s->op_text || strcmp(text, s->op_text)) {
+		s->op = wats_compop_parse(text);
+		s->op_text = text;
+	}
+	return s->op;
+}
+
 static void check_step(vstate *s, const wats_node *st)
 {
 	check_step_fields(s, st);
-	wats_step_kind kind = wats_step_kind_of(st);
+	wats_step_kind kind = step_kind(s, st);
 	static const int keys[] = { WATS_K_numericMeas, WATS_K_booleanMeas, WATS_K_stringMeas };
 	for (size_t k = 0; k < 3; k++) {
 		const wats_node *arr = get(s, st, keys[k]);
