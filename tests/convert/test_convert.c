@@ -384,6 +384,62 @@ static void test_bad_input(void **state)
 	wats_converters_free(c);
 }
 
+/* A WSXF buffer: prolog, then <Report PN=...> with the PN attribute's raw bytes v (n of them). */
+static char *wsxf_with_pn(size_t *len, const char *prolog, char fill, size_t n, int in_dtd)
+{
+	const char *head = "<Reports xmlns=\"http://wats.virinco.com/schemas/WATS/Report/wsxf\">"
+			   "<Report type=\"UUT\" SN=\"S\" Rev=\"1\" Result=\"Passed\" "
+			   "Start=\"2024-01-01T00:00:00+00:00\"";
+	const char *tail = "><Process Code=\"10\"/></Report></Reports>";
+	char *b = malloc(strlen(prolog) + strlen(head) + strlen(tail) + n + 64);
+	assert_non_null(b);
+	size_t k = 0;
+	k += (size_t)sprintf(b + k, "%s", prolog);
+	if (in_dtd)
+		k += (size_t)sprintf(b + k, "<!DOCTYPE Reports [<!ATTLIST Report PN CDATA \"");
+	else
+		k += (size_t)sprintf(b + k, "%s PN=\"", head);
+	memset(b + k, fill, n);
+	k += n;
+	k += (size_t)sprintf(b + k, in_dtd ? "\">]>%s%s" : "\"%s", in_dtd ? head : tail,
+			     in_dtd ? tail : "");
+	*len = k;
+	return b;
+}
+
+static void test_huge_attr_expanded(void **state)
+{
+	(void)state;
+	/* max-attribute counts the value as UTF-8, not the bytes of the start tag: 9 MiB of
+	 * Latin-1 'é' are 18 MiB, and a value defaulted by an ATTLIST declaration is not in the
+	 * tag at all. Both used to get past the check. */
+	wats_converters *c = reg();
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "wsxf";
+	sink s = { { 0 }, 0, 0 };
+	size_t len;
+	char *x = wsxf_with_pn(&len, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>", (char)0xE9,
+			       (size_t)9 << 20, 0);
+	assert_int_equal(wats_convert_buffer(NULL, c, "l.xml", x, len, &o, collect, &s), WATS_ELIMIT);
+	assert_non_null(strstr(wats_error_last()->message, "max-attribute"));
+	free(x);
+	x = wsxf_with_pn(&len, "", 'a', (size_t)17 << 20, 1);
+	assert_int_equal(wats_convert_buffer(NULL, c, "d.xml", x, len, &o, collect, &s), WATS_ELIMIT);
+	assert_non_null(strstr(wats_error_last()->message, "max-attribute"));
+	free(x);
+	/* below the limit both convert */
+	x = wsxf_with_pn(&len, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>", (char)0xE9, 1000, 0);
+	assert_int_equal(wats_convert_buffer(NULL, c, "l.xml", x, len, &o, collect, &s), 0);
+	assert_int_equal(strlen(wats_report_pn(s.r[0])), 2000);
+	free(x);
+	x = wsxf_with_pn(&len, "", 'a', 1000, 1);
+	assert_int_equal(wats_convert_buffer(NULL, c, "d.xml", x, len, &o, collect, &s), 0);
+	assert_int_equal(strlen(wats_report_pn(s.r[1])), 1000);
+	free(x);
+	sink_free(&s);
+	wats_converters_free(c);
+}
+
 static void test_wstf(void **state)
 {
 	(void)state;
@@ -828,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_wsxf_sample),
 		cmocka_unit_test(test_wsxf_uur),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_huge_attr_expanded),
 		cmocka_unit_test(test_wstf),
 		cmocka_unit_test(test_atml),
 		cmocka_unit_test(test_csv),

@@ -85,10 +85,16 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 					"(rule max-depth)", wats__xml_local(name), WATS__CONV_MAX_DEPTH));
 		return;
 	}
-	/* No attribute can be longer than the start tag that holds it: look at the values only
-	 * when the tag itself is that long. */
+	/* A value given in the start tag is at most 3 times the tag's bytes as UTF-8 (a
+	 * windows-1252 byte can become 3, two UTF-16 bytes 3, a reference only shrinks): look
+	 * at those values only when the tag is that long. Values defaulted by an ATTLIST
+	 * declaration are not in the tag: always looked at. */
 	int tag_bytes = XML_GetCurrentByteCount(x->p);
-	for (const XML_Char **a = atts; (tag_bytes <= 0 || (size_t)tag_bytes > WATS__CONV_MAX_ATTR) && a[0]; a += 2)
+	int specified = XML_GetSpecifiedAttributeCount(x->p);
+	const XML_Char **from = atts; /* the specified ones come first, 2 entries each */
+	if (tag_bytes > 0 && (size_t)tag_bytes <= WATS__CONV_MAX_ATTR / 3 && specified > 0)
+		from += specified;
+	for (const XML_Char **a = from; a[0]; a += 2)
 		if (strlen(a[1]) > WATS__CONV_MAX_ATTR) {
 			fail(x, wats__xml_error(x, WATS_ELIMIT,
 						"attribute %s of <%s> is longer than %zu bytes (rule max-attribute)",
