@@ -1229,6 +1229,17 @@ static void test_number_text(void **st)
 		"-", ".", "1e", "1e+", "1.2.3", "1,5", " 5", "5 ", "1e5x", "--1", NULL };
 	for (size_t i = 0; edge[i]; i++)
 		parse_is_strtod(edge[i]);
+	/* longer than any buffer of the fast path: strtod still decides */
+	char lng[400];
+	memset(lng, '0', sizeof(lng));
+	memcpy(lng, "0.", 2);
+	memcpy(lng + 300, "123", 4);
+	parse_is_strtod(lng); /* 1.23e-299 */
+	memset(lng, '9', 300);
+	lng[300] = '\0';
+	parse_is_strtod(lng); /* 1e300 */
+	memcpy(lng + 200, "x", 2);
+	parse_is_strtod(lng); /* not a number */
 	/* random decimals: 1 to 20 digits, a point anywhere, exponents around the fast path's edge */
 	srand(7);
 	for (int k = 0; k < 20000; k++) {

@@ -70,16 +70,20 @@ int wats__vu_starts(const unsigned char *head, size_t len, const char *prefix)
 
 /* ---- numbers and chart series as the source wrote them ----------------------------------- */
 
-/* strtod over the whole of s[0..len) ("inf", "0x1p3" and all), or -1. */
+/* strtod over the whole of s[0..len) ("inf", "0x1p3", 200 digits and all), or -1. */
 static int strtod_all(const char *s, size_t len, double *v)
 {
-	char buf[128], *end;
-	if (!len || len >= sizeof(buf))
+	char small[128], *end;
+	char *buf = len < sizeof(small) ? small : malloc(len + 1);
+	if (!len || !buf)
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	*v = strtod(buf, &end);
-	return *end || end == buf ? -1 : 0;
+	int rc = *end || end == buf ? -1 : 0;
+	if (buf != small)
+		free(buf);
+	return rc;
 }
 
 int wats__vu_parse(const char *s, size_t len, double *v)
