@@ -1295,6 +1295,10 @@ static void test_number_text(void **st)
 	assert_string_equal(j, "a_bc-de");
 	assert_int_equal(wats__vu_join(j, sizeof(j), 7, "x", NULL), 7);
 	assert_string_equal(j, "a_bc-de");
+	/* a piece cut before a character that does not fit ends the text: what follows it must
+	 * not fill the bytes left (a name is a prefix of the whole, never "abc_z") */
+	assert_int_equal(wats__vu_join(j, 5, 0, "abc\xC3\x86", "_", "z", NULL), 3);
+	assert_string_equal(j, "abc");
 }
 
 /* ---- local start times (the per-hour offset kept by vendor_util) --------------------------- */

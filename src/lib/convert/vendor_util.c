@@ -52,8 +52,12 @@ size_t wats__vu_join(char *dst, size_t size, size_t at, ...)
 	va_list ap;
 	va_start(ap, at);
 	const char *s;
-	while ((s = va_arg(ap, const char *)) && at + 1 < size)
-		at += wats__vu_copy(dst + at, size - at, s);
+	while ((s = va_arg(ap, const char *)) && at + 1 < size) {
+		size_t n = wats__vu_copy(dst + at, size - at, s);
+		at += n;
+		if (s[n])
+			break; /* cut (maybe short of the end, at a character): nothing after it */
+	}
 	va_end(ap);
 	if (at < size)
 		dst[at] = '\0';

@@ -60,7 +60,7 @@ int wats__vu_split(char *s, char sep, char **f, int max);
 size_t wats__vu_copy(char *dst, size_t size, const char *src);
 /**
  * The strings after `at` (NULL-terminated list) appended to dst[0..at), as wats__vu_copy cuts
- * them; returns the new length.
+ * them (nothing after a piece that was cut); returns the new length.
  */
 size_t wats__vu_join(char *dst, size_t size, size_t at, ...);
 /** Whether the first line of head starts with prefix (after a UTF-8 BOM). */
