@@ -236,6 +236,48 @@ static void test_step_types_read_right_in_turn(void **state)
 	post_steps("MultiNumericLimitTest", 400);
 }
 
+/* The validator also remembers recent comparison operators: after numeric operators in turn
+ * (more than it keeps, and in mixed case), a string operator on a numeric measurement is
+ * still refused, naming compOp. */
+static void post_ops(const char *last_op, long status)
+{
+	static const char *const ops[] = { "GELE", "LT", "gt", "EQ", "NE", "LOG", "GeLt", "LE" };
+	char body[8192];
+	size_t n = (size_t)snprintf(body, sizeof(body),
+		"{\"id\":\"5d0c0a55-1e1f-4c55-9d3e-00000000c300\",\"type\":\"T\","
+		"\"pn\":\"OP-PN\",\"sn\":\"OP-SN\",\"rev\":\"A\",\"processCode\":10,"
+		"\"result\":\"P\",\"machineName\":\"st\",\"location\":\"l\",\"purpose\":\"p\","
+		"\"start\":\"2025-06-01T08:00:00+00:00\",\"root\":{\"stepType\":\"SequenceCall\","
+		"\"name\":\"Main\",\"steps\":[");
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n,
+				"{\"stepType\":\"ET_NLT\",\"name\":\"s%zu\",\"status\":\"P\",\"numericMeas\":"
+				"[{\"compOp\":\"%s\",\"status\":\"P\",\"value\":5,\"lowLimit\":1,"
+				"\"highLimit\":9}]},", i, ops[i]);
+	snprintf(body + n, sizeof(body) - n,
+		 "{\"stepType\":\"ET_NLT\",\"name\":\"last\",\"status\":\"P\",\"numericMeas\":"
+		 "[{\"compOp\":\"%s\",\"status\":\"P\",\"value\":5,\"lowLimit\":1,"
+		 "\"highLimit\":9}]}]}}", last_op);
+	if (status == 200) {
+		th_resp r = th_post(srv, "/api/Report/WSJF", body);
+		th_expect(&r, 200);
+		th_free(&r);
+	} else {
+		expect_invalid(body, "compOp", NULL);
+	}
+}
+
+static void test_operators_read_right_in_turn(void **state)
+{
+	(void)state;
+	post_ops("GELE", 200);
+	post_ops("IGNORECASE", 400);
+	post_ops("gele", 200);
+	post_ops("CASESENSIT", 400);
+	post_ops("GELEX", 400);
+}
+
 static void test_report_without_id_gets_one(void **state)
 {
 	(void)state;
@@ -526,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_validation_errors_name_the_field),
 		cmocka_unit_test(test_text_limits_count_characters),
 		cmocka_unit_test(test_step_types_read_right_in_turn),
+		cmocka_unit_test(test_operators_read_right_in_turn),
 		cmocka_unit_test(test_report_without_id_gets_one),
 		cmocka_unit_test(test_get_missing_and_malformed_ids),
 		cmocka_unit_test(test_wsxf_stored_and_served),

@@ -43,11 +43,11 @@ typedef struct vstate {
 	unsigned gen;
 	unsigned stamp[WATS_K__COUNT];
 	const wats_node *member[WATS_K__COUNT];
-	/* Recent stepType texts and the last compOp text, with what they mean (see step_kind). */
+	/* Recent stepType and compOp texts, with what they mean (see step_kind, compop). */
 	struct { const char *text; size_t len; wats_step_kind kind; } kinds[8];
 	unsigned next_kind;
-	const char *op_text;
-	wats_compop op;
+	struct { const char *text; wats_compop op; } ops[4];
+	unsigned next_op;
 } vstate;
 
 /* wats__obj_get (the last of duplicate keys wins), from an index built once per object. */
@@ -500,7 +500,8 @@ static void check_step_fields(vstate *s, const wats_node *st)
 
 /* Reports repeat a few step types and comparison operators step after step, and both are
  * looked up in tables entry by entry (strcmp, strcasecmp: ~4 % of a submission). The last
- * text and its meaning are kept; the tables are searched only when the text changes. */
+ * few texts and their meanings are kept; the tables are searched only for a text not among
+ * them. The texts are the tree's own strings, alive for the whole validation. */
 static wats_step_kind step_kind(vstate *s, const wats_node *st)
 {
 	const wats_node *t = get(s, st, WATS_K_stepType);
@@ -520,11 +521,13 @@ static wats_step_kind step_kind(vstate *s, const wats_node *st)
 
 static wats_compop compop(vstate *s, const char *text)
 {
-	if (!s->op_text || strcmp(text, s->op_text)) {
-		s->op = wats_compop_parse(text);
-		s->op_text = text;
-	}
-	return s->op;
+	for (size_t i = 0; i < sizeof(s->ops) / sizeof(s->ops[0]) && s->ops[i].text; i++)
+		if (!strcmp(s->ops[i].text, text))
+			return s->ops[i].op;
+	unsigned slot = s->next_op++ % (sizeof(s->ops) / sizeof(s->ops[0]));
+	s->ops[slot].text = text;
+	s->ops[slot].op = wats_compop_parse(text);
+	return s->ops[slot].op;
 }
 
 static void check_step(vstate *s, const wats_node *st)
