@@ -11,6 +11,9 @@
 #include "devserver.h"
 
 #define MAX_NEST 32
+/* SQLite refuses an expression deeper than 1000 (a chain of N `or`s is N deep), which was a
+ * 500 for a long filter; refusing early makes it a 400 that says why. */
+#define MAX_TERMS 500
 
 typedef enum { T_END, T_IDENT, T_STRING, T_NUMBER, T_DATETIME, T_LP, T_RP, T_COMMA, T_COLON,
 	       T_BAD } tok_kind;
@@ -32,6 +35,7 @@ typedef struct {
 	size_t errlen;
 	int failed;
 	int nest;
+	int terms;                /* conditions so far, for MAX_TERMS */
 	const char *what;         /* "$filter" or "$orderby", for messages */
 	const char *lambda_var;   /* "s" inside subUnits/any(s: ...) */
 	size_t lambda_len;
@@ -519,6 +523,10 @@ static void parse_unary(parser *p, const ds_odata_schema *sc)
 		return;
 	if (++p->nest > MAX_NEST) {
 		fail(p, "expression nested too deeply", NULL);
+		return;
+	}
+	if (++p->terms > MAX_TERMS) {
+		fail(p, "too many conditions (at most 500)", NULL);
 		return;
 	}
 	if (tok_is(p, "not")) {

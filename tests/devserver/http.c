@@ -32,8 +32,11 @@ th_resp th_request(const tu_devserver *s, const char *method, const char *path,
 	sink b = { 0 }, h = { 0 };
 	CURL *c = curl_easy_init();
 	assert_non_null(c);
-	char url[4096], hdr[512];
-	snprintf(url, sizeof(url), "%s%s", tu_devserver_url(s), path);
+	/* Sized to the path: tests send query strings of tens of KB. */
+	size_t ulen = strlen(tu_devserver_url(s)) + strlen(path) + 1;
+	char *url = malloc(ulen), hdr[512];
+	assert_non_null(url);
+	snprintf(url, ulen, "%s%s", tu_devserver_url(s), path);
 	struct curl_slist *hl = NULL;
 	if (auth != TH_NO_AUTH) {
 		if (auth)
@@ -49,6 +52,7 @@ th_resp th_request(const tu_devserver *s, const char *method, const char *path,
 	hl = curl_slist_append(hl, "Accept: application/json");
 	hl = curl_slist_append(hl, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	free(url); /* libcurl keeps its own copy */
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);

@@ -1,6 +1,7 @@
 /* OData $filter / $orderby translation, without a server. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,20 @@ static void test_errors_say_where(void **state)
 	strcpy(deep + 200, "a eq 1");
 	assert_null(filter_sql(deep, &n));
 	assert_non_null(strstr(last_err, "deep"));
+	/* 500 conditions are taken; 501 are refused (SQLite would refuse a tree that deep) */
+	char *many = malloc(501 * 16 + 1);
+	assert_non_null(many);
+	size_t len = 0;
+	for (int i = 0; i < 501; i++)
+		len += (size_t)sprintf(many + len, "%sa eq %d", i ? " or " : "", i % 10);
+	assert_null(filter_sql(many, &n));
+	assert_non_null(strstr(last_err, "too many conditions"));
+	many[len - strlen(" or a eq 0")] = '\0';
+	char *sql = filter_sql(many, &n);
+	assert_non_null(sql);
+	assert_int_equal(n, 500);
+	free(sql);
+	free(many);
 }
 
 static void test_orderby(void **state)

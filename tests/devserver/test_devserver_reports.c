@@ -493,6 +493,19 @@ static void test_query_bad_filters_are_400(void **state)
 	r = th_get(srv, "/api/Report/Query/Header?reportType=U&$orderby=bogus%20desc");
 	th_expect(&r, 400);
 	th_free(&r);
+	/* A filter of 1,200 conditions (a 40 KB query string) is a 400 that says why, not
+	 * SQLite's "Expression tree is too large" as a 500. */
+	char *path = malloc(1200 * 40 + 128);
+	assert_non_null(path);
+	size_t len = (size_t)sprintf(path, "/api/Report/Query/Header?reportType=U&$filter=");
+	for (int i = 0; i < 1200; i++)
+		len += (size_t)sprintf(path + len, "%sserialNumber%%20eq%%20%%27x%d%%27",
+				       i ? "%20or%20" : "", i);
+	r = th_get(srv, path);
+	th_expect(&r, 400);
+	assert_non_null(strstr(r.body, "too many conditions"));
+	th_free(&r);
+	free(path);
 }
 
 static void test_query_top_skip_orderby(void **state)
