@@ -86,6 +86,39 @@ static void test_bound_and_close(void **state)
 	wats__block_cache_close(NULL); /* a no-op, as free(NULL) */
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static void test_cached_blocks_poisoned(void **state)
+{
+	(void)state;
+#ifdef TEST_ASAN
+	/* A report used after wats_report_free must still fail under ASan although its blocks
+	 * went to the cache, not to free: they are poisoned there, and unpoisoned when taken. */
+	wats_block_cache *c = wats__block_cache_new((size_t)4 << 20);
+	wats_report *a = big_report(c, 200);
+	wats_step *root = wats_report_root(a), *first = wats_step_first_child(root);
+	assert_false(__asan_address_is_poisoned(first));
+	wats_report_free(a);
+	assert_true(wats__block_cache_bytes(c) > 0);
+	assert_true(__asan_address_is_poisoned(first));
+	wats_report *b = big_report(c, 200); /* the same blocks again, usable */
+	assert_false(__asan_address_is_poisoned(wats_step_first_child(wats_report_root(b))));
+	wats_report_free(b);
+	wats__block_cache_close(c);
+#else
+	skip();
+#endif
+}
+
 /* A station file of rows measurement rows (the layout of tests/data/csv/station.map). */
 static char *station_file(const char *dir, int rows, int serial)
 {
@@ -257,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reuse_same_document),
 		cmocka_unit_test(test_bound_and_close),
+		cmocka_unit_test(test_cached_blocks_poisoned),
 		cmocka_unit_test(test_registry_files),
 		cmocka_unit_test(test_free_on_other_thread),
 	};
