@@ -1273,6 +1273,17 @@ static void test_number_text(void **st)
 	assert_int_equal(wats__vu_text_add(&x, "x", 1, 0, NULL), -1);
 	assert_int_equal(x.n, 5);
 	assert_string_equal(x.s, "18.750;-87.32;5.0;0.5;2.5E+03");
+	/* a number longer than the copy buffer is still a number, kept as written */
+	char big[201];
+	memset(big, '1', 200);
+	big[200] = '\0';
+	big[1] = ',';
+	assert_int_equal(wats__vu_text_add(&x, big, 200, 1, &v), 0);
+	assert_true(v > 1.1 && v < 1.2);
+	big[1] = '.';
+	assert_string_equal(strrchr(x.s, ';') + 1, big);
+	wats__vu_text_cut(&x, 5);
+	assert_string_equal(x.s, "18.750;-87.32;5.0;0.5;2.5E+03");
 	wats__vu_text_cut(&x, 2);
 	assert_string_equal(x.s, "18.750;-87.32");
 	wats__vu_text_cut(&x, 0);

@@ -137,9 +137,13 @@ int wats__vu_parse(const char *s, size_t len, double *v)
 
 int wats__vu_text_add(wats__vu_text *t, const char *s, size_t len, int comma, double *v)
 {
-	char tmp[128];
-	if (!len || len >= sizeof(tmp) - 32)
+	/* The text, then room for a double written in its place (at most 25 bytes). */
+	char small[128], *tmp = small;
+	size_t size = sizeof(small);
+	if (!len)
 		return -1;
+	if (len + 32 > size && !(tmp = malloc(size = len + 32)))
+		return wats__error_oom();
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
 	if (comma && !memchr(tmp, '.', len)) {
@@ -148,19 +152,24 @@ int wats__vu_text_add(wats__vu_text *t, const char *s, size_t len, int comma, do
 			*c = '.';
 	}
 	double d;
-	if (wats__vu_parse(tmp, len, &d) < 0)
-		return -1;
+	int rc = 0;
+	if (wats__vu_parse(tmp, len, &d) < 0) {
+		rc = -1;
+		goto out;
+	}
 	if (v)
 		*v = d;
 	if (!wats__json_number_valid(tmp))
-		len = (size_t)wats__format_double(tmp, sizeof(tmp), d);
+		len = (size_t)wats__format_double(tmp, size, d);
 	if (t->len + len + 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
 		while (cap < t->len + len + 2)
 			cap *= 2;
 		char *ns = realloc(t->s, cap);
-		if (!ns)
-			return wats__error_oom();
+		if (!ns) {
+			rc = wats__error_oom();
+			goto out;
+		}
 		t->s = ns, t->cap = cap;
 	}
 	if (t->n)
@@ -169,7 +178,10 @@ int wats__vu_text_add(wats__vu_text *t, const char *s, size_t len, int comma, do
 	t->len += len;
 	t->s[t->len] = '\0';
 	t->n++;
-	return 0;
+out:
+	if (tmp != small)
+		free(tmp);
+	return rc;
 }
 
 void wats__vu_text_cut(wats__vu_text *t, size_t n)
