@@ -619,9 +619,10 @@ static char *csv_steps_text(wats_converters *c, const char *dir, const char *map
 	sink s = { { 0 }, 0, 0 };
 	assert_int_equal(convert(&s, c, cfile, "csv", p, NULL), 0);
 	assert_int_equal(s.n, 1);
-	char *all = write_wsjf(s.r[0]);
+	char *all = NULL;
+	assert_int_equal(wats_report_write(&all, NULL, s.r[0], 0), 0);
 	sink_free(&s);
-	char *steps = strstr(all, "\"steps\":[");
+	const char *steps = strstr(all, "\"steps\":[");
 	assert_non_null(steps);
 	char *out = strdup(steps);
 	wats_free(all);
