@@ -155,11 +155,21 @@ typedef struct wats_convert_options {
 #define WATS_CONVERT_OPTIONS_INIT { WATS_CONVERT_OPTIONS_VERSION, NULL, NULL, 0, NULL, 0 }
 
 /**
- * The report id derived from data (a whole input file) and index: two FNV-1a 64 streams over
- * the bytes and then the index (8 bytes, little endian), formatted as a lower-case GUID with
- * the version-4 bits set. Pure: the same bytes and index always give the same id, different
- * files (practically) never the same. out is the caller's, 37 bytes with the NUL. This is the
- * id WATS_CONVERT_DERIVE_IDS and watsd give reports whose source has none.
+ * The report id derived from data (a whole input file) and index. Pure: the same bytes and
+ * index always give the same id, different files (practically) never the same. out is the
+ * caller's, 37 bytes with the NUL. This is the id WATS_CONVERT_DERIVE_IDS and watsd give
+ * reports whose source has none. Exactly (64-bit unsigned arithmetic; these constants are
+ * what watsd has always used, so they are not FNV-1a's standard offset basis):
+ *
+ *     a = 0x14650fb0739d0383, b = 0x84222325cbf29ce4
+ *     for each byte c of data, then of index as 8 bytes little endian:
+ *         a = (a ^ c) * 0x100000001b3
+ *         b = (b ^ c) * 0x100000001b3 + 0x9e3779b97f4a7c15
+ *     u[0..7] = a, u[8..15] = b (each little endian)
+ *     u[6] = (u[6] & 0x0f) | 0x40, u[8] = (u[8] & 0x3f) | 0x80   (version-4 layout)
+ *     out = u as lower-case hex, "-" after bytes 4, 6, 8 and 10
+ *
+ * e.g. the 17 bytes "--Header-Start--\n" with index 0: 77df38a6-33d8-4420-a504-8f3151422ff3.
  */
 WATS_EXTERN(void) wats_convert_derive_id(char out[37], const void *data, size_t len, size_t index);
 
