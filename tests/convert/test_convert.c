@@ -148,6 +148,41 @@ static void test_edge_roundtrip(void **state)
 	assert_int_equal(wats_report_parse(&r, json, strlen(json), NULL), 0);
 	wsxf_roundtrip(r);
 	wats_report_free(r);
+	/* Numbers of 128 characters and more keep all their digits: as a catalogue attribute
+	 * (value), in cw:json (a non-catalogue totTime text, an unknown key) and copied back.
+	 * A 128-byte buffer cut them, into invalid JSON in cw:json (found by the atml fuzzer). */
+	char digits[301], doc[2048];
+	memset(digits, '9', 300);
+	digits[300] = '\0';
+	digits[150] = '.';
+	snprintf(doc, sizeof(doc),
+		 "{\"type\":\"T\",\"id\":\"abcdef00-0000-4000-8000-000000000000\",\"pn\":\"p\",\"sn\":\"s\","
+		 "\"rev\":\"1\",\"processCode\":10,\"result\":\"P\",\"long\":%s,"
+		 "\"root\":{\"stepType\":\"SequenceCall\",\"name\":\"r\",\"group\":\"M\",\"status\":\"P\","
+		 "\"totTime\":%s0,\"steps\":[{\"stepType\":\"ET_NLT\",\"name\":\"n\",\"group\":\"M\","
+		 "\"status\":\"P\",\"numericMeas\":[{\"status\":\"P\",\"value\":%s,\"compOp\":\"LOG\"}]}]}}",
+		 digits, digits, digits);
+	assert_int_equal(wats_report_parse(&r, doc, strlen(doc), NULL), 0);
+	char *x = NULL;
+	size_t xl = 0;
+	assert_int_equal(wats_report_to_wsxf(&x, &xl, r), 0);
+	wats_converters *c = reg();
+	sink s = { { 0 }, 0, 0 };
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "wsxf";
+	if (wats_convert_buffer(NULL, c, "long.xml", x, xl, &o, collect, &s))
+		fail_msg("%s", wats_error_last()->message);
+	assert_int_equal(s.n, 1);
+	char *b = write_wsjf(s.r[0]);
+	int seen = 0; /* every digit of the three numbers (members may change order) */
+	for (const char *p = b; (p = strstr(p, digits)); p++)
+		seen++;
+	assert_int_equal(seen, 3);
+	assert_non_null(strstr(b, "\"totTime\":"));
+	wats_free(b), wats_free(x);
+	sink_free(&s);
+	wats_converters_free(c);
+	wats_report_free(r);
 }
 
 static void test_wsxf_sample(void **state)

@@ -2,6 +2,16 @@
 #include <string.h>
 
 #include "convert/nodeutil.h"
+#include "report/node.h"
+
+const char *wats__node_num_text(const wats_node *n, char *buf, size_t size)
+{
+	if (!n || n->kind != WATS_NODE_NUMBER)
+		return NULL;
+	if (!(n->flags & WATS_NF_NUM_DOUBLE))
+		return n->u.str; /* the source text, NUL-terminated in the arena */
+	return wats_node_number_text(buf, size, n) < 0 ? NULL : buf;
+}
 
 int wats__json_string(wats_buf *b, const char *s, size_t len)
 {
@@ -57,12 +67,14 @@ int wats__node_json(wats_buf *b, const wats_node *n)
 	case WATS_NODE_NULL: return wats__buf_puts(b, "null");
 	case WATS_NODE_BOOL: return wats__buf_puts(b, wats_node_bool(n) ? "true" : "false");
 	case WATS_NODE_NUMBER:
-		if (wats_node_number_text(num, sizeof(num), n) < 0) {
+		s = wats__node_num_text(n, num, sizeof(num));
+		if (!s) {
 			double d = 0;
 			wats_node_number(&d, n);
 			snprintf(num, sizeof(num), "%.17g", d);
+			s = num;
 		}
-		return wats__buf_puts(b, num);
+		return wats__buf_puts(b, s);
 	case WATS_NODE_STRING:
 		s = wats_node_string(n, &len);
 		return wats__json_string(b, s, len);
@@ -101,8 +113,8 @@ int wats__node_copy(wats_report *dst, wats_node *container, const char *key, con
 	case WATS_NODE_NULL: return wats_node_set_null(dst, container, key);
 	case WATS_NODE_BOOL: return wats_node_set_bool(dst, container, key, wats_node_bool(src));
 	case WATS_NODE_NUMBER:
-		if (wats_node_number_text(num, sizeof(num), src) == 0)
-			return wats_node_set_number_text(dst, container, key, num);
+		if ((s = wats__node_num_text(src, num, sizeof(num))))
+			return wats_node_set_number_text(dst, container, key, s);
 		{
 			double d = 0;
 			wats_node_number(&d, src);

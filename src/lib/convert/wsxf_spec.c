@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/jsonnum.h"
+#include "convert/nodeutil.h"
 #include "convert/wsxf_spec.h"
 
 #define A(j, x, c) { j, x, WS_ATTR, c, WD_NONE, 0, -1, 0 }
@@ -292,9 +293,10 @@ int wats__wsxf_to_xml(wats_buf *out, int conv, const wats_node *v)
 	case WC_NUM:
 		if (k == WATS_NODE_NUMBER) {
 			char num[128];
-			if (wats_node_number_text(num, sizeof(num), v) < 0)
+			const char *t = wats__node_num_text(v, num, sizeof(num));
+			if (!t)
 				return 0;
-			wats__buf_puts(out, num);
+			wats__buf_puts(out, t);
 		} else if (s) {
 			wats__buf_puts(out, s);
 		} else {
