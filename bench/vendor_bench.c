@@ -51,30 +51,30 @@ static const struct {
 	const char *params[4];
 	vg_spec gen;
 } files[] = {
-	{ "teststand", "vendor/teststand-xml/ts-with-wats.xml", { NULL }, { NULL } },
+	{ "teststand", "vendor/teststand-xml/ts-with-wats.xml", { NULL }, { 0 } },
 	/* the top ResultList's 13 results again and again (the Values up to its closing Prop) */
 	{ "teststand", "vendor/teststand-xml/ts-without-wats.xml", { "partNumber=P", NULL },
 	  { "\n\t\t\t\t<Value ID='[0]'>", 0, "\n\t\t\t</Prop>", NULL, 1 } },
-	{ "spea3030", "vendor/spea-3030/testdata_SN9871234012.csv", { "partNumber=P", NULL }, { NULL } },
+	{ "spea3030", "vendor/spea-3030/testdata_SN9871234012.csv", { "partNumber=P", NULL }, { 0 } },
 	/* boards from the first '@' on, each copy with new serial numbers */
 	{ "gr228x", "vendor/teradyne-gr228x/43420_BIO2.LOG", { NULL }, { "@", 0, NULL, "SN ", 0 } },
-	{ "spectrum", "vendor/teradyne-spectrum/sample_ict_data.txt", { NULL }, { NULL } },
-	{ "xjtag", "vendor/xjtag/demonstration-hardware.xjlog", { "partNumber=P", NULL }, { NULL } },
+	{ "spectrum", "vendor/teradyne-spectrum/sample_ict_data.txt", { NULL }, { 0 } },
+	{ "xjtag", "vendor/xjtag/demonstration-hardware.xjlog", { "partNumber=P", NULL }, { 0 } },
 	/* a run with more test groups */
 	{ "xjtag", "vendor/xjtag/567567_Pass.xml", { "partNumber=P", NULL }, { "<testgroup", 0, "</testrun>", NULL, 0 } },
-	{ "takaya", "vendor/takaya/PB2939800_E_BOT.ATD", { NULL }, { NULL } },
-	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL }, { NULL } },
+	{ "takaya", "vendor/takaya/PB2939800_E_BOT.ATD", { NULL }, { 0 } },
+	{ "takaya", "vendor/takaya/APT94xx_12345-SN0001.ATD", { NULL }, { 0 } },
 	/* a panel of more images (boards) */
 	{ "saki", "vendor/saki-aoi/SAKI-testdata.xml", { NULL }, { "<Image", 0, "</Panel>", NULL, 0 } },
 	/* more test runs under the top one */
 	{ "sigmaquest", "vendor/sigmaquest/testdata_SN651658.xml", { NULL }, { "<TestRun", 2, "</TestRun>", NULL, 0 } },
-	{ "stepwize", "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", { NULL }, { NULL } },
+	{ "stepwize", "vendor/stepwize/20250316_133653_CONFIG_AND_RESULTS.XSPC", { NULL }, { 0 } },
 	/* more DUTs: the rows again under new serial numbers ("S/N 2-13"; EU "2.2-58.21") */
 	{ "listen", "vendor/listen-soundcheck/us-complete-test.txt", { NULL }, { "S/N ", 0, NULL, "S/N ", 0 } },
 	{ "listen", "vendor/listen-soundcheck/eu-data-logging.txt", { NULL }, { "Serial #:", 0, NULL, "\n2.", 0 } },
 	/* by path: the summary reads the folder of curve files beside it (its size counted); gen:
 	 * curves with their rows repeated (vg_klippel) */
-	{ "klippel", "vendor/klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt", { "partNumber=P", NULL }, { NULL } },
+	{ "klippel", "vendor/klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt", { "partNumber=P", NULL }, { 0 } },
 };
 
 /* Bytes of the files in the folder beside a Klippel summary (its name without ".txt"). */

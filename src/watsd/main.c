@@ -206,8 +206,7 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 
 	sqlite3_soft_heap_limit64(WATSD_SQLITE_SOFT_HEAP);
-	watsd d = { 0 };
-	d.cfg = cfgp;
+	watsd d = { .cfg = cfgp }; /* not { 0 }: the first member is an atomic pointer */
 	d.started_ms = watsd_wall_ms();
 	char qpath[4200];
 	snprintf(qpath, sizeof(qpath), "%s/queue.db", cfg->state_dir);
