@@ -457,7 +457,10 @@ WATS_EXTERN(const char *) wats_node_get_string(const wats_node *object, const ch
 WATS_EXTERN(int) wats_node_number(double *out, const wats_node *node);
 /** Integer value: 0, or WATS_EINVAL when not an integral number in range. */
 WATS_EXTERN(int) wats_node_int(int64_t *out, const wats_node *node);
-/** Number as text (its source text when parsed) into buf; WATS_EINVAL when not a number. */
+/** Number as text (its source text when parsed) into buf (size bytes, NUL included);
+ * WATS_EINVAL when not a number, WATS_ELIMIT (buf set to "") when the text does not fit:
+ * a number is never cut. Source texts can be long ("0.1000...0001"); 64 bytes hold every
+ * number the library formats itself. */
 WATS_EXTERN(int) wats_node_number_text(char *buf, size_t size, const wats_node *node);
 /** Boolean value: 0 or 1, or -1 when not a boolean. */
 WATS_EXTERN(int) wats_node_bool(const wats_node *node);

@@ -78,7 +78,7 @@ static void index_tree(ds_report_meta *m, wats_report *rep)
 			take(&x->description, e, "description", NULL, 0);
 			take(&x->text, e, "text", NULL, 0);
 			const wats_node *num = wats_node_get(e, "numeric");
-			char buf[64];
+			char buf[512]; /* a longer number text is not indexed */
 			if (!x->text && num && wats_node_number_text(buf, sizeof(buf), num) == 0)
 				x->text = strdup(buf);
 		}

@@ -64,14 +64,13 @@ static int node_equal(const wats_node *a, const wats_node *b)
 {
 	if (wats_node_kind_of(a) != wats_node_kind_of(b))
 		return 0;
-	char ta[128], tb[128];
+	char ta[1024], tb[1024];
 	switch (wats_node_kind_of(a)) {
 	case WATS_NODE_NULL: return 1;
 	case WATS_NODE_BOOL: return wats_node_bool(a) == wats_node_bool(b);
 	case WATS_NODE_NUMBER:
-		wats_node_number_text(ta, sizeof(ta), a);
-		wats_node_number_text(tb, sizeof(tb), b);
-		return !strcmp(ta, tb);
+		return !wats_node_number_text(ta, sizeof(ta), a) &&
+		       !wats_node_number_text(tb, sizeof(tb), b) && !strcmp(ta, tb);
 	case WATS_NODE_STRING: return !strcmp(wats_node_string(a, NULL), wats_node_string(b, NULL));
 	case WATS_NODE_ARRAY:
 		if (wats_node_count(a) != wats_node_count(b))

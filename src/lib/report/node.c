@@ -654,12 +654,22 @@ int wats_node_number_text(char *buf, size_t size, const wats_node *node)
 {
 	if (!node || node->kind != WATS_NODE_NUMBER || !buf || !size)
 		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID, "value is not a number");
+	/* Never a cut number: a short buffer is an error that names the size needed. */
+	char tmp[64];
+	const char *text = tmp;
 	if ((node->flags & WATS_NF_NUM_DOUBLE) && (node->flags & WATS_NF_NUM_INT))
-		snprintf(buf, size, "%lld", (long long)node->u.num);
+		snprintf(tmp, sizeof(tmp), "%lld", (long long)node->u.num);
 	else if (node->flags & WATS_NF_NUM_DOUBLE)
-		wats__format_double(buf, size, node->u.num);
+		wats__format_double(tmp, sizeof(tmp), node->u.num);
 	else
-		snprintf(buf, size, "%s", node->u.str);
+		text = node->u.str;
+	size_t n = strlen(text);
+	if (n >= size) {
+		buf[0] = '\0';
+		return wats__error(WATS_ELIMIT, WATS_ERRCLASS_INVALID,
+				   "number text needs a buffer of %zu bytes (got %zu)", n + 1, size);
+	}
+	memcpy(buf, text, n + 1);
 	return 0;
 }
 
