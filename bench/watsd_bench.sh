@@ -13,14 +13,8 @@ wats=$build/src/cli/wats
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/watsd-bench.XXXXXX")
 ds=; wd=
 trap '[ -n "$wd" ] && kill $wd 2>/dev/null; [ -n "$ds" ] && kill $ds 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-token=$(printf dev:dev | base64)
-"$build/src/devserver/wats-devserver" --listen 127.0.0.1:0 --token "$token" --validate light \
-	--ready-fd 3 3>"$tmp/ds.ready" 2>/dev/null &
-ds=$!
-while ! grep -q READY "$tmp/ds.ready" 2>/dev/null; do sleep 0.05; done
-url=$(sed -n 's/^READY //p' "$tmp/ds.ready")
+. "$here/bench/devserver_start.sh"
 mkdir -p "$tmp/inbox" "$tmp/stage"
-printf '%s' "$token" > "$tmp/token"; chmod 600 "$tmp/token"
 cat > "$tmp/b.json" <<EOF
 {"schema_version":1,"server":{"url":"$url","token_file":"token"},
  "watch":[{"path":"inbox","post_action":"delete","stable_ms":100}],

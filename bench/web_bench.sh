@@ -14,14 +14,8 @@ fixture=$here/../shared/fixtures/new_report_example.json
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/web-bench.XXXXXX")
 ds=; wd=
 trap '[ -n "$wd" ] && kill $wd 2>/dev/null; [ -n "$ds" ] && kill $ds 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-token=$(printf dev:dev | base64)
-"$build/src/devserver/wats-devserver" --listen 127.0.0.1:0 --token "$token" --validate light \
-	--ready-fd 3 3>"$tmp/ds.ready" 2>/dev/null &
-ds=$!
-while ! grep -q READY "$tmp/ds.ready" 2>/dev/null; do sleep 0.05; done
-url=$(sed -n 's/^READY //p' "$tmp/ds.ready")
+. "$here/bench/devserver_start.sh"
 mkdir -p "$tmp/inbox"
-printf '%s' "$token" > "$tmp/token"; chmod 600 "$tmp/token"
 key=web-bench-key-0123456789abcdef
 printf '%s' "$key" > "$tmp/apikey"; chmod 600 "$tmp/apikey"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
