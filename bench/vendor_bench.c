@@ -142,24 +142,6 @@ static int bench_run(wats_converters *reg, const char *conv, const char *label, 
 	return 0;
 }
 
-static char *read_all(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long l = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = l >= 0 ? malloc((size_t)l + 1) : NULL;
-	if (buf && fread(buf, 1, (size_t)l, f) != (size_t)l) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*n = buf ? (size_t)l : 0;
-	return buf;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -180,7 +162,7 @@ int main(int argc, char **argv)
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", argv[1], files[i].file);
 		size_t n;
-		char *buf = read_all(path, &n);
+		char *buf = vg_read_file(path, &n);
 		if (!buf) {
 			printf("%-10s %-44s missing\n", files[i].conv, files[i].file);
 			continue;

@@ -76,7 +76,7 @@ char *vg_repeat(const char *src, size_t n, const vg_spec *g, size_t target, size
 	return out;
 }
 
-static char *slurp(const char *path, size_t *n)
+char *vg_read_file(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -115,7 +115,7 @@ long vg_klippel(const char *summary, const char *dir, int times, char *out, size
 		return -1;
 	src[l - 4] = '\0';
 	size_t n;
-	char *text = slurp(summary, &n);
+	char *text = vg_read_file(summary, &n);
 	snprintf(out, size, "%s/DUT gen.txt", dir);
 	long total = (long)n;
 	if (!text || spill(out, text, n, "", 0, 0) < 0) {
@@ -132,7 +132,7 @@ long vg_klippel(const char *summary, const char *dir, int times, char *out, size
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", src, e->d_name);
-		if (!(text = slurp(p, &n)))
+		if (!(text = vg_read_file(p, &n)))
 			continue;
 		/* a curve file: its header, then its rows `times` over; a values file as it is */
 		char *nl = strchr(text, '\n');

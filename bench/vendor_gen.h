@@ -28,4 +28,7 @@ long vg_klippel(const char *summary, const char *dir, int times, char *out, size
 /** Remove what vg_klippel wrote, and dir. */
 void vg_klippel_remove(const char *dir);
 
+/* The whole file (malloc'ed, NUL-terminated, length in *n), or NULL. */
+char *vg_read_file(const char *path, size_t *n);
+
 #endif
