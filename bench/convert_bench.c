@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -223,6 +225,14 @@ int main(int argc, char **argv)
 		    "location = @Location\npurpose = \"FCT\"\nstart = @Start\n"
 		    "row = numeric name=Test value=Measured low=Low high=High unit=Unit status=Status\n");
 	fclose(mf);
+	/* A station's mapping is older than its CSV files: the registry's mapping cache compares
+	 * the text of a file changed in the last two seconds on every use (the mtime of a quick
+	 * edit may not differ), which a mapping written just now would measure instead. */
+	struct timespec past[2];
+	clock_gettime(CLOCK_REALTIME, &past[0]);
+	past[0].tv_sec -= 60;
+	past[1] = past[0];
+	utimensat(AT_FDCWD, map_path, past, 0);
 	for (int rows = 200; rows <= 2000; rows *= 10) {
 		char name[96];
 		snprintf(name, sizeof(name), "CSV station file -> WSJF (%d measurement rows per file)", rows);

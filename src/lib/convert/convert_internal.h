@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "util/buf.h"
 #include "util/error.h"
@@ -91,6 +92,37 @@ struct wats_converter {
 	void *impl;
 	void (*free_impl)(void *impl);
 };
+
+/*
+ * A registry's cache of parsed files (the CSV converter's mappings; registry.c): at most
+ * WATS__FILE_CACHE_MAX entries keyed by path, device, inode, size, mtime and ctime, each holding
+ * the file's text and the value parsed from it. Locked: conversions run on several threads.
+ * A file changed within the last two seconds may not show it in mtime yet (the clock tick is
+ * coarser than a quick edit), so such an entry is used only after its text compares equal.
+ */
+#define WATS__FILE_CACHE_MAX 16
+typedef struct wats__file_cache wats__file_cache;
+typedef struct wats__cached wats__cached;
+wats__file_cache *wats__file_cache_new(void);
+void wats__file_cache_free(void *cache);
+/**
+ * The entry for path as it is now, referenced (wats__cached_release), or NULL: not cached or
+ * changed since. *st receives the stat taken (for wats__file_cache_put); -1 when path cannot
+ * be stat'ed (the caller's read then reports it).
+ */
+int wats__file_cache_get(wats__cached **out, wats__file_cache *fc, const char *path,
+			 struct stat *st);
+/**
+ * Cache value parsed from text (the file as read after stat st): value and text pass to the
+ * cache (freed by free_value and free() when evicted) and the entry is returned referenced.
+ * NULL when there is no memory for the entry: then nothing was taken.
+ */
+wats__cached *wats__file_cache_put(wats__file_cache *fc, const char *path, const struct stat *st,
+				   char *text, size_t len, void *value, void (*free_value)(void *));
+void *wats__cached_value(const wats__cached *e);
+/** Entries held now (for tests). */
+size_t wats__file_cache_count(wats__file_cache *fc);
+void wats__cached_release(wats__file_cache *fc, wats__cached *e);
 
 /* Built-ins (one file each). */
 double wats__wsjf_detect(const wats_converter *, const char *, const unsigned char *, size_t,

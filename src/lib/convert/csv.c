@@ -28,7 +28,8 @@ enum { K_NUMERIC, K_PASSFAIL, K_STRING, K_ACTION, K_BYCOL };
 
 typedef struct ref {
 	int col;          /* 0-based column, -1 = literal/unset */
-	char *name;       /* column name to resolve after the header row */
+	char *name;       /* column name to resolve after the header row ... */
+	int slot;         /* ... into csvst.rcol[slot] (the mapping is shared, read-only) */
 	char *lit;        /* literal text */
 	char *block;      /* @Key: the value of line "Key,value" of the header block */
 } ref;
@@ -53,11 +54,16 @@ typedef struct mapping {
 	int ns, caps;
 	stepdef row;
 	int has_row;
+	int nslots;   /* refs by column name (ref.slot) */
 } mapping;
 
 typedef struct csvst {
 	wats__cctx *c;
-	mapping m;
+	const mapping *m;  /* from the registry's cache (ce), or own when it could not be cached */
+	wats__cached *ce;
+	mapping *own;
+	char delim;        /* the mapping's, or detected from the first record */
+	int *rcol;         /* the column of each ref by name (ref.slot), -1 until resolved */
 	char **cols;   /* header names */
 	int ncols;
 	char **f;      /* fields of the current row */
@@ -79,8 +85,11 @@ static void ref_free(ref *r)
 	free(r->block);
 }
 
-static void map_free(mapping *m)
+static void map_free(void *p)
 {
+	mapping *m = p;
+	if (!m)
+		return;
 	for (int i = 0; i < m->nh; i++) {
 		free(m->hkeys[i]);
 		ref_free(&m->hvals[i]);
@@ -101,6 +110,7 @@ static void map_free(mapping *m)
 	}
 	ref_free(&m->group);
 	free(m->steps);
+	free(m);
 }
 
 /* Room for one more mapping line of each kind; -1 on OOM. */
@@ -133,7 +143,7 @@ static int room_header(mapping *m)
 	return 0;
 }
 
-static int parse_ref(ref *r, const char *v)
+static int parse_ref(ref *r, const char *v, mapping *m)
 {
 	memset(r, 0, sizeof(*r));
 	r->col = -1;
@@ -151,6 +161,7 @@ static int parse_ref(ref *r, const char *v)
 		return r->col >= 0 ? 0 : -1;
 	}
 	r->name = strdup(v);
+	r->slot = m->nslots++;
 	return r->name ? 0 : -1;
 }
 
@@ -160,7 +171,7 @@ static int set(const ref *r)
 }
 
 /* "numeric value=Col low=$4 unit=\"V\"" */
-static int parse_stepdef(stepdef *s, char *spec, csvst *st, long line)
+static int parse_stepdef(stepdef *s, char *spec, mapping *m, csvst *st, long line)
 {
 	ref *all[] = { &s->type, &s->sname, &s->value, &s->low, &s->high, &s->unit, &s->compop, &s->status };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -182,7 +193,7 @@ static int parse_stepdef(stepdef *s, char *spec, csvst *st, long line)
 		s->kind = K_ACTION;
 	else if (!strncasecmp(tok, "type=", 5)) {
 		s->kind = K_BYCOL;
-		parse_ref(&s->type, tok + 5);
+		parse_ref(&s->type, tok + 5, m);
 	} else
 		return wats__cctx_error(st->c, WATS_EPARSE, line, 0,
 					"mapping: step kind '%s' is not numeric, passfail, string, action "
@@ -202,27 +213,28 @@ static int parse_stepdef(stepdef *s, char *spec, csvst *st, long line)
 						"mapping: step key '%s' unknown (value low high unit compop "
 						"status name type)", k);
 		ref_free(r);
-		if (parse_ref(r, v) < 0)
+		if (parse_ref(r, v, m) < 0)
 			return wats__error_oom();
 	}
 	return 0;
 }
 
-static int load_mapping(csvst *st, const char *path)
+/* Parse the mapping file text (NUL-terminated, modified in place) into a new *out. */
+static int parse_mapping(mapping **out, csvst *st, const char *path, char *text, size_t len)
 {
-	mapping *m = &st->m;
+	mapping *m = calloc(1, sizeof(*m));
+	*out = m;
+	if (!m)
+		return wats__error_oom();
 	m->delim = 0;
 	m->decimal = '.';
 	m->header = 1;
 	m->wide = 1;
 	m->group.col = -1;
-	char *text;
-	size_t len;
-	int rc = wats__read_file(&text, &len, path, 1 << 20);
-	if (rc < 0)
-		return rc;
+	m->row.type.col = m->row.sname.col = m->row.value.col = m->row.low.col = -1;
+	m->row.high.col = m->row.unit.col = m->row.compop.col = m->row.status.col = -1;
+	int rc = 0;
 	if (!wats__utf8_valid(text, len) || strlen(text) != len) {
-		free(text);
 		return wats__error_at(WATS_EPARSE, WATS_ERRCLASS_CONVERT, path, 0, 0,
 				      "%s: the mapping file is not UTF-8 text", path);
 	}
@@ -255,7 +267,7 @@ static int load_mapping(csvst *st, const char *path)
 			m->ragged_pad = !strcmp(v, "pad");
 		else if (!strcmp(k, "group")) {
 			ref_free(&m->group); /* the last one wins */
-			rc = parse_ref(&m->group, v);
+			rc = parse_ref(&m->group, v, m);
 		}
 		else if (!strncmp(k, "step.", 5) && m->ns < MAX_MAP) {
 			if (room_step(m) < 0) {
@@ -265,10 +277,10 @@ static int load_mapping(csvst *st, const char *path)
 			stepdef *s = &m->steps[m->ns++];
 			memset(s, 0, sizeof(*s));
 			s->name = strdup(k + 5);
-			rc = parse_stepdef(s, v, st, line);
+			rc = parse_stepdef(s, v, m, st, line);
 		} else if (!strcmp(k, "row")) {
 			m->has_row = 1;
-			rc = parse_stepdef(&m->row, v, st, line);
+			rc = parse_stepdef(&m->row, v, m, st, line);
 		} else if (m->nh < MAX_MAP) {
 			if (room_header(m) < 0) {
 				rc = wats__error_oom();
@@ -276,24 +288,58 @@ static int load_mapping(csvst *st, const char *path)
 			}
 			memset(&m->hvals[m->nh], 0, sizeof(m->hvals[0]));
 			m->hkeys[m->nh] = strdup(k);
-			rc = parse_ref(&m->hvals[m->nh++], v);
+			rc = parse_ref(&m->hvals[m->nh++], v, m);
 		}
 		if (rc < 0)
 			break;
 	}
-	free(text);
 	if (!rc && !m->wide && !m->has_row)
 		rc = wats__error(WATS_EPARSE, WATS_ERRCLASS_CONVERT, "%s: layout = long needs a 'row = ...' line", path);
 	return rc;
 }
 
-static int resolve(csvst *st, ref *r, long line)
+/*
+ * The mapping at path into st->m: from the registry's cache while the file is unchanged (a
+ * station converts file after file with one mapping: reading and parsing it was a tenth of a
+ * 200-row file's time), else read, parsed and cached. Only mappings that parse are cached, so
+ * a broken one reports its error on every conversion.
+ */
+static int load_mapping(csvst *st, wats__file_cache *fc, const char *path)
+{
+	struct stat sb;
+	if (wats__file_cache_get(&st->ce, fc, path, &sb) < 0)
+		fc = NULL; /* no stat to key it by: the read below says why */
+	else if (st->ce) {
+		st->m = wats__cached_value(st->ce);
+		return 0;
+	}
+	char *text;
+	size_t len;
+	int rc = wats__read_file(&text, &len, path, 1 << 20);
+	if (rc < 0)
+		return rc;
+	/* the cache keeps the text as read, to compare against a recent file */
+	char *keep = fc ? malloc(len + 1) : NULL;
+	if (keep)
+		memcpy(keep, text, len + 1);
+	mapping *m;
+	rc = parse_mapping(&m, st, path, text, len);
+	free(text);
+	st->m = m;
+	if (rc < 0 || !keep || !(st->ce = wats__file_cache_put(fc, path, &sb, keep, len, m, map_free))) {
+		free(keep);
+		st->own = m; /* freed with the conversion */
+	}
+	return rc;
+}
+
+static int resolve(csvst *st, const ref *r, long line)
 {
 	if (!r->name)
 		return 0;
 	for (int i = 0; i < st->ncols; i++)
 		if (!strcmp(st->cols[i], r->name)) {
-			r->col = i;
+			st->rcol[r->slot] = i;
 			return 0;
 		}
 	return wats__cctx_error(st->c, WATS_EPARSE, line, 0,
@@ -302,18 +348,18 @@ static int resolve(csvst *st, ref *r, long line)
 
 static int resolve_all(csvst *st, long line)
 {
-	mapping *m = &st->m;
+	const mapping *m = st->m;
 	int rc = resolve(st, &m->group, line);
 	for (int i = 0; i < m->nh && !rc; i++)
 		rc = resolve(st, &m->hvals[i], line);
-	stepdef *all[MAX_MAP + 1];
+	const stepdef *all[MAX_MAP + 1];
 	int n = 0;
 	for (int i = 0; i < m->ns; i++)
 		all[n++] = &m->steps[i];
 	if (m->has_row)
 		all[n++] = &m->row;
 	for (int i = 0; i < n && !rc; i++) {
-		ref *rs[] = { &all[i]->type, &all[i]->sname, &all[i]->value, &all[i]->low, &all[i]->high,
+		const ref *rs[] = { &all[i]->type, &all[i]->sname, &all[i]->value, &all[i]->low, &all[i]->high,
 			      &all[i]->unit, &all[i]->compop, &all[i]->status };
 		for (size_t k = 0; k < sizeof(rs) / sizeof(rs[0]) && !rc; k++)
 			rc = resolve(st, rs[k], line);
@@ -331,8 +377,9 @@ static const char *val(csvst *st, const ref *r)
 				return st->bvals[i];
 		return NULL;
 	}
-	if (r->col >= 0 && r->col < st->nf)
-		return st->f[r->col];
+	int col = r->name ? st->rcol[r->slot] : r->col;
+	if (col >= 0 && col < st->nf)
+		return st->f[col];
 	return NULL;
 }
 
@@ -340,7 +387,7 @@ static const char *val(csvst *st, const ref *r)
 static int split(csvst *st, char *s)
 {
 	st->nf = 0;
-	char d = st->m.delim;
+	char d = st->delim;
 	char *p = s;
 	for (;;) {
 		if (st->nf == st->capf) {
@@ -390,9 +437,9 @@ static int num_text(csvst *st, char *buf, size_t size, const char *v)
 	if (!v || !*v)
 		return 0;
 	snprintf(buf, size, "%s", v);
-	if (st->m.decimal != '.')
+	if (st->m->decimal != '.')
 		for (char *p = buf; *p; p++)
-			if (*p == st->m.decimal)
+			if (*p == st->m->decimal)
 				*p = '.';
 	return 1;
 }
@@ -441,7 +488,7 @@ static int fast_numeric(csvst *st, const char *name, const char *v, wats_compop 
 	if (nl < 0 || op == WATS_COMP_CASESENSIT || op == WATS_COMP_IGNORECASE)
 		return 0; /* not a numeric operator: the general path reports it */
 	double dv = 0, dl = 0, dh = 0;
-	if (st->m.decimal != '.' || !st->steps || !num_ok(v, &dv) || (nl >= 1 && !num_ok(low, &dl)) ||
+	if (st->m->decimal != '.' || !st->steps || !num_ok(v, &dv) || (nl >= 1 && !num_ok(low, &dl)) ||
 	    (nl == 2 && !num_ok(high, &dh)))
 		return 0;
 	if (status == WATS_STATUS_NONE)
@@ -559,7 +606,7 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 
 static int header_fields(csvst *st, long line)
 {
-	mapping *m = &st->m;
+	const mapping *m = st->m;
 	wats_report *r = st->r;
 	wats_node *info = wats_report_info(r);
 	int rc = 0;
@@ -650,7 +697,7 @@ static int begin(csvst *st, long line)
 
 static int data_row(csvst *st, long line)
 {
-	mapping *m = &st->m;
+	const mapping *m = st->m;
 	int rc = 0;
 	if (m->wide) {
 		if ((rc = begin(st, line)) < 0)
@@ -679,7 +726,7 @@ static int data_row(csvst *st, long line)
  * "Key: value"; kept for @Key references. Lines without a value are ignored. */
 static int block_line(csvst *st, const char *line)
 {
-	char d = st->m.delim ? st->m.delim : strchr(line, '\t') ? '\t' : strchr(line, ';') ? ';'
+	char d = st->delim ? st->delim : strchr(line, '\t') ? '\t' : strchr(line, ';') ? ';'
 					   : strchr(line, ',') ? ',' : ':';
 	const char *sep = strchr(line, d);
 	if (!sep && d != ':')
@@ -720,7 +767,6 @@ static int block_line(csvst *st, const char *line)
 
 int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 {
-	(void)cv;
 	const char *mpath = wats__cctx_param(c, "mapping");
 	if (!mpath)
 		return wats__cctx_error(c, WATS_EINVAL, 0, 0,
@@ -730,16 +776,22 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 	if (!st)
 		return wats__error_oom();
 	st->c = c;
-	int rc = load_mapping(st, mpath);
+	int rc = load_mapping(st, cv->impl, mpath);
+	if (!rc && st->m->nslots && !(st->rcol = malloc((size_t)st->m->nslots * sizeof(int))))
+		rc = wats__error_oom();
+	for (int i = 0; !rc && i < st->m->nslots; i++)
+		st->rcol[i] = -1;
+	if (!rc)
+		st->delim = st->m->delim;
 	wats__lines l;
 	wats__lines_init(&l, c);
 	char *line;
 	size_t len;
 	long rec_line = 0;
-	int skipped = 0, have_header = !st->m.header;
+	int skipped = 0, have_header = !rc && !st->m->header;
 	while (!rc && (rc = wats__lines_next(&l, &line, &len)) == 1) {
 		rc = 0;
-		if (skipped < st->m.skip) {
+		if (skipped < st->m->skip) {
 			skipped++;
 			rc = block_line(st, line);
 			continue;
@@ -761,9 +813,9 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 			wats__buf_clear(&st->row);
 			continue;
 		}
-		if (!st->m.delim) {
+		if (!st->delim) {
 			const char *p = st->row.ptr;
-			st->m.delim = strchr(p, '\t') ? '\t' : strchr(p, ';') ? ';' : ',';
+			st->delim = strchr(p, '\t') ? '\t' : strchr(p, ';') ? ';' : ',';
 		}
 		/* split works on a copy: a record continued on the next line is re-split whole */
 		char *copy = strdup(st->row.ptr);
@@ -793,7 +845,7 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 			rc = st->cols ? resolve_all(st, rec_line) : wats__error_oom();
 			continue;
 		}
-		if (st->ncols && st->nf != st->ncols && !st->m.ragged_pad) {
+		if (st->ncols && st->nf != st->ncols && !st->m->ragged_pad) {
 			rc = wats__cctx_error(c, WATS_EPARSE, rec_line, 0,
 					      "row has %d fields, the header has %d (rule ragged-row; set "
 					      "'ragged = pad' in the mapping to accept short rows)",
@@ -824,7 +876,9 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 	free(st->f);
 	free(st->cur_group);
 	wats__buf_dispose(&st->row);
-	map_free(&st->m);
+	map_free(st->own);
+	wats__cached_release(cv->impl, st->ce);
+	free(st->rcol);
 	free(st);
 	return rc < 0 ? rc : 0;
 }

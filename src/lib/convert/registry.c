@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,6 +458,13 @@ int wats_converters_new(wats_converters **out)
 	if (!rc)
 		rc = add_builtin(reg, "csv", "CSV with a mapping file (parameter mapping=FILE)",
 				 "*.csv;*.txt", wats__csv_detect, wats__csv_convert);
+	/* The CSV converter's parsed mappings: a station converts file after file with the same
+	 * one. Without memory for it, each conversion reads its mapping (csv.c). */
+	if (!rc) {
+		wats_converter *csv = reg->items[reg->n - 1];
+		csv->impl = wats__file_cache_new();
+		csv->free_impl = wats__file_cache_free;
+	}
 	/* Vendor formats (vendor_*.c, docs/converters.md "Vendor formats"). */
 	if (!rc)
 		rc = add_builtin(reg, "teststand", "NI TestStand XML report (TSReport, with or without WATS)",
@@ -796,4 +804,190 @@ int wats_convert_file(size_t *count, const wats_converters *reg, const char *pat
 	rc = run(count, reg, path, fd, NULL, 0, opts, on_report, payload);
 	close(fd);
 	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parsed-file cache (the CSV mappings; convert_internal.h)                                    */
+
+struct wats__cached {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	int racy;          /* changed near the time it was read: compare the text before use */
+	char *text;
+	size_t len;
+	void *value;
+	void (*free_value)(void *);
+	unsigned refs;     /* the cache's own one while listed, plus one per user */
+	unsigned long used; /* the cache's clock at the last hit (least recently used goes) */
+};
+
+struct wats__file_cache {
+	pthread_mutex_t lock;
+	wats__cached *e[WATS__FILE_CACHE_MAX];
+	size_t n;
+	unsigned long clock;
+};
+
+wats__file_cache *wats__file_cache_new(void)
+{
+	wats__file_cache *fc = calloc(1, sizeof(*fc));
+	if (fc && pthread_mutex_init(&fc->lock, NULL)) {
+		free(fc);
+		fc = NULL;
+	}
+	return fc;
+}
+
+static void cached_unref(wats__cached *e)
+{
+	if (--e->refs)
+		return;
+	if (e->free_value)
+		e->free_value(e->value);
+	free(e->text);
+	free(e->path);
+	free(e);
+}
+
+void wats__file_cache_free(void *cache)
+{
+	wats__file_cache *fc = cache;
+	if (!fc)
+		return;
+	for (size_t i = 0; i < fc->n; i++)
+		cached_unref(fc->e[i]);
+	pthread_mutex_destroy(&fc->lock);
+	free(fc);
+}
+
+size_t wats__file_cache_count(wats__file_cache *fc)
+{
+	pthread_mutex_lock(&fc->lock);
+	size_t n = fc->n;
+	pthread_mutex_unlock(&fc->lock);
+	return n;
+}
+
+void *wats__cached_value(const wats__cached *e)
+{
+	return e->value;
+}
+
+void wats__cached_release(wats__file_cache *fc, wats__cached *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&fc->lock);
+	cached_unref(e);
+	pthread_mutex_unlock(&fc->lock);
+}
+
+static int same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Modified less than two seconds before now: a later edit may keep the same size and mtime. */
+static int is_racy(const struct stat *st)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return st->st_mtim.tv_sec >= now.tv_sec - 2;
+}
+
+/* Whether the file at path still holds exactly e's text (read outside the lock). */
+static int text_unchanged(const wats__cached *e)
+{
+	char *t;
+	size_t n;
+	if (wats__read_file(&t, &n, e->path, e->len + 1) < 0)
+		return 0; /* gone or grown: parsed again, which reports what is wrong */
+	int same = n == e->len && !memcmp(t, e->text, n);
+	free(t);
+	return same;
+}
+
+int wats__file_cache_get(wats__cached **out, wats__file_cache *fc, const char *path,
+			 struct stat *st)
+{
+	*out = NULL;
+	if (stat(path, st) < 0)
+		return -1;
+	if (!fc)
+		return 0;
+	pthread_mutex_lock(&fc->lock);
+	wats__cached *e = NULL;
+	for (size_t i = 0; i < fc->n && !e; i++) {
+		wats__cached *c = fc->e[i];
+		if (c->ino == st->st_ino && c->dev == st->st_dev && c->size == st->st_size &&
+		    same_time(c->mtime, st->st_mtim) && same_time(c->ctime, st->st_ctim) &&
+		    !strcmp(c->path, path)) {
+			e = c;
+			e->refs++;
+			e->used = ++fc->clock;
+		}
+	}
+	int racy = e && e->racy;
+	pthread_mutex_unlock(&fc->lock);
+	if (racy) {
+		if (!text_unchanged(e)) {
+			wats__cached_release(fc, e);
+			return 0;
+		}
+		if (!is_racy(st)) {
+			pthread_mutex_lock(&fc->lock);
+			e->racy = 0; /* old enough now: an edit from here on changes mtime */
+			pthread_mutex_unlock(&fc->lock);
+		}
+	}
+	*out = e;
+	return 0;
+}
+
+wats__cached *wats__file_cache_put(wats__file_cache *fc, const char *path, const struct stat *st,
+				   char *text, size_t len, void *value, void (*free_value)(void *))
+{
+	if (!fc)
+		return NULL;
+	wats__cached *e = calloc(1, sizeof(*e));
+	if (!e || !(e->path = strdup(path))) {
+		free(e);
+		return NULL;
+	}
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->size = st->st_size;
+	e->mtime = st->st_mtim;
+	e->ctime = st->st_ctim;
+	e->racy = is_racy(st);
+	e->text = text;
+	e->len = len;
+	e->value = value;
+	e->free_value = free_value;
+	e->refs = 2; /* the cache's and the caller's */
+	pthread_mutex_lock(&fc->lock);
+	e->used = ++fc->clock;
+	size_t slot = fc->n;
+	/* An older version of the same file goes first, else the least recently used. */
+	for (size_t i = 0; i < fc->n; i++)
+		if (!strcmp(fc->e[i]->path, path)) {
+			slot = i;
+			break;
+		}
+	if (slot == fc->n && fc->n == WATS__FILE_CACHE_MAX) {
+		slot = 0;
+		for (size_t i = 1; i < fc->n; i++)
+			if (fc->e[i]->used < fc->e[slot]->used)
+				slot = i;
+	}
+	if (slot < fc->n)
+		cached_unref(fc->e[slot]); /* users still holding it keep it alive */
+	else
+		fc->n++;
+	fc->e[slot] = e;
+	pthread_mutex_unlock(&fc->lock);
+	return e;
 }
