@@ -69,6 +69,7 @@ typedef struct csvst {
 	char **f;      /* fields of the current row */
 	int nf, capf;
 	wats_buf row;  /* joined physical lines of a quoted multi-line record */
+	wats_buf copy; /* the record as split (split cuts it up; a continued record is re-split) */
 	wats_report *r;
 	char *cur_group;
 	int any_failed, result_set;
@@ -425,7 +426,12 @@ static int split(csvst *st, char *s)
 		}
 		char end = *p;
 		*out = '\0';
-		st->f[st->nf++] = wats__trim(start);
+		/* trimmed as wats__trim does, without its strlen: the field ends at out */
+		while (start < out && isspace((unsigned char)*start))
+			start++;
+		while (out > start && isspace((unsigned char)out[-1]))
+			*--out = '\0';
+		st->f[st->nf++] = start;
 		if (!end)
 			return 0;
 		p++;
@@ -809,27 +815,27 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 					      "(an unclosed quote?)", (size_t)WATS__MAX_LINE);
 			break;
 		}
-		if (!st->row.len || !*wats__trim(st->row.ptr)) {
+		/* The record trimmed in place (up to a NUL byte, as wats__trim): its length now */
+		char *t = st->row.len ? wats__trim(st->row.ptr) : NULL;
+		if (!t || !*t) {
 			wats__buf_clear(&st->row);
 			continue;
 		}
+		size_t rl = (size_t)(t - st->row.ptr) + strlen(t);
 		if (!st->delim) {
 			const char *p = st->row.ptr;
 			st->delim = strchr(p, '\t') ? '\t' : strchr(p, ';') ? ';' : ',';
 		}
 		/* split works on a copy: a record continued on the next line is re-split whole */
-		char *copy = strdup(st->row.ptr);
-		if (!copy) {
+		wats__buf_clear(&st->copy);
+		if (wats__buf_put(&st->copy, st->row.ptr, rl + 1) < 0) {
 			rc = wats__error_oom();
 			break;
 		}
-		int sp = split(st, copy);
-		if (sp == 1) {
-			free(copy);
+		int sp = split(st, st->copy.ptr);
+		if (sp == 1)
 			continue; /* quote open: the record goes on */
-		}
 		if (sp < 0) {
-			free(copy);
 			rc = sp == -2 ? wats__cctx_error(c, WATS_ELIMIT, rec_line, 0, "more than %d columns", MAX_COLS)
 				      : wats__error_oom();
 			break;
@@ -839,7 +845,6 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 			st->ncols = st->nf;
 			for (int i = 0; st->cols && i < st->nf; i++)
 				st->cols[i] = strdup(st->f[i]);
-			free(copy);
 			wats__buf_clear(&st->row);
 			have_header = 1;
 			rc = st->cols ? resolve_all(st, rec_line) : wats__error_oom();
@@ -850,12 +855,10 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 					      "row has %d fields, the header has %d (rule ragged-row; set "
 					      "'ragged = pad' in the mapping to accept short rows)",
 					      st->nf, st->ncols);
-			free(copy);
 			break;
 		}
 		rc = data_row(st, rec_line);
 		rc = wats__cctx_refused(c, rc, rec_line);
-		free(copy);
 		wats__buf_clear(&st->row);
 	}
 	if (rc == 0 && st->row.len)
@@ -876,6 +879,7 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 	free(st->f);
 	free(st->cur_group);
 	wats__buf_dispose(&st->row);
+	wats__buf_dispose(&st->copy);
 	map_free(st->own);
 	wats__cached_release(cv->impl, st->ce);
 	free(st->rcol);
