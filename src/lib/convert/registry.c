@@ -433,6 +433,32 @@ static int registry_push(wats_converters *reg, wats_converter *cv)
 	return 0;
 }
 
+/* The built-in converters, in the order auto-detection breaks ties. Vendor formats:
+ * vendor_*.c, docs/converters.md "Vendor formats". */
+static const struct {
+	const char *name, *desc, *patterns;
+	double (*detect)(const wats_converter *, const char *, const unsigned char *, size_t, char *,
+			 char *, size_t);
+	int (*convert)(const wats_converter *, wats__cctx *);
+} builtins[] = {
+	{ "wsjf", "WATS Standard JSON Format (the full report model)", "*.json;*.wsjf", wats__wsjf_detect, wats__wsjf_convert },
+	{ "wsxf", "WATS Standard XML Format (Reports/Report, UUT and UUR)", "*.xml;*.wsxf", wats__wsxf_detect, wats__wsxf_convert },
+	{ "wstf", "WATS Standard Text Format (tab-delimited)", "*.txt;*.wstf;*.tsv", wats__wstf_detect, wats__wstf_convert },
+	{ "atml", "IEEE 1636.1 ATML Test Results 2.02/5.00/6.01 (TestStand)", "*.xml;*.atml", wats__atml_detect, wats__atml_convert },
+	{ "csv", "CSV with a mapping file (parameter mapping=FILE)", "*.csv;*.txt", wats__csv_detect, wats__csv_convert },
+	{ "teststand", "NI TestStand XML report (TSReport, with or without WATS)", "*.xml", wats__teststand_detect, wats__teststand_convert },
+	{ "spea3030", "SPEA 3030 ICT (';'-separated START/ANL/END records)", "*.csv;*.txt;*.dat", wats__spea_detect, wats__spea_convert },
+	{ "gr228x", "Teradyne GR228X in-circuit test log", "*.log;*.txt", wats__gr228x_detect, wats__gr228x_convert },
+	{ "spectrum", "Teradyne Spectrum ICT data (several boards per file)", "*.txt;*.log;*.dat", wats__spectrum_detect, wats__spectrum_convert },
+	{ "xjtag", "XJTAG boundary-scan log (.xjlog archive or XJTAG XML)", "*.xjlog;*.xml", wats__xjtag_detect, wats__xjtag_convert },
+	{ "takaya", "Takaya flying-probe ATD (panels, APT94xx)", "*.atd;*.txt", wats__takaya_detect, wats__takaya_convert },
+	{ "saki", "Saki AOI XML (<Panel> with images, false calls, failed references)", "*.xml", wats__saki_detect, wats__saki_convert },
+	{ "sigmaquest", "SigmaSure (SigmaQuest) unit report XML", "*.xml", wats__sigmaquest_detect, wats__sigmaquest_convert },
+	{ "stepwize", "StepWize XSPC configuration and results", "*.xspc;*.xml", wats__stepwize_detect, wats__stepwize_convert },
+	{ "listen", "Listen SoundCheck AutoSave log (results or curves; decimal point or comma)", "*.txt;*.csv", wats__listen_detect, wats__listen_convert },
+	{ "klippel", "Klippel QC log (summary .txt of Key=Value lines plus the folder of curve files beside it)", "*.txt", wats__klippel_detect, wats__klippel_convert },
+};
+
 int wats_converters_new(wats_converters **out)
 {
 	if (!out)
@@ -443,54 +469,17 @@ int wats_converters_new(wats_converters **out)
 	/* Without it (no memory for 100 bytes now) reports simply take their blocks from malloc. */
 	reg->blocks = wats__block_cache_new(WATS__CONV_BLOCK_CACHE);
 	int rc = 0;
-	if (!rc)
-		rc = add_builtin(reg, "wsjf", "WATS Standard JSON Format (the full report model)",
-				 "*.json;*.wsjf", wats__wsjf_detect, wats__wsjf_convert);
-	if (!rc)
-		rc = add_builtin(reg, "wsxf", "WATS Standard XML Format (Reports/Report, UUT and UUR)",
-				 "*.xml;*.wsxf", wats__wsxf_detect, wats__wsxf_convert);
-	if (!rc)
-		rc = add_builtin(reg, "wstf", "WATS Standard Text Format (tab-delimited)",
-				 "*.txt;*.wstf;*.tsv", wats__wstf_detect, wats__wstf_convert);
-	if (!rc)
-		rc = add_builtin(reg, "atml", "IEEE 1636.1 ATML Test Results 2.02/5.00/6.01 (TestStand)",
-				 "*.xml;*.atml", wats__atml_detect, wats__atml_convert);
-	if (!rc)
-		rc = add_builtin(reg, "csv", "CSV with a mapping file (parameter mapping=FILE)",
-				 "*.csv;*.txt", wats__csv_detect, wats__csv_convert);
-	/* The CSV converter's parsed mappings: a station converts file after file with the same
-	 * one. Without memory for it, each conversion reads its mapping (csv.c). */
-	if (!rc) {
-		wats_converter *csv = reg->items[reg->n - 1];
-		csv->impl = wats__file_cache_new();
-		csv->free_impl = wats__file_cache_free;
+	for (size_t i = 0; !rc && i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+		rc = add_builtin(reg, builtins[i].name, builtins[i].desc, builtins[i].patterns,
+				 builtins[i].detect, builtins[i].convert);
+		/* The CSV converter's parsed mappings: a station converts file after file with
+		 * the same one. Without memory for it, each conversion reads its mapping (csv.c). */
+		if (!rc && builtins[i].convert == wats__csv_convert) {
+			wats_converter *csv = reg->items[reg->n - 1];
+			csv->impl = wats__file_cache_new();
+			csv->free_impl = wats__file_cache_free;
+		}
 	}
-	/* Vendor formats (vendor_*.c, docs/converters.md "Vendor formats"). */
-	if (!rc)
-		rc = add_builtin(reg, "teststand", "NI TestStand XML report (TSReport, with or without WATS)",
-				 "*.xml", wats__teststand_detect, wats__teststand_convert);
-	if (!rc)
-		rc = add_builtin(reg, "spea3030", "SPEA 3030 ICT (';'-separated START/ANL/END records)",
-				 "*.csv;*.txt;*.dat", wats__spea_detect, wats__spea_convert);
-	if (!rc)
-		rc = add_builtin(reg, "gr228x", "Teradyne GR228X in-circuit test log",
-				 "*.log;*.txt", wats__gr228x_detect, wats__gr228x_convert);
-	if (!rc)
-		rc = add_builtin(reg, "spectrum", "Teradyne Spectrum ICT data (several boards per file)", "*.txt;*.log;*.dat", wats__spectrum_detect, wats__spectrum_convert);
-	if (!rc)
-		rc = add_builtin(reg, "xjtag", "XJTAG boundary-scan log (.xjlog archive or XJTAG XML)", "*.xjlog;*.xml", wats__xjtag_detect, wats__xjtag_convert);
-	if (!rc)
-		rc = add_builtin(reg, "takaya", "Takaya flying-probe ATD (panels, APT94xx)", "*.atd;*.txt", wats__takaya_detect, wats__takaya_convert);
-	if (!rc)
-		rc = add_builtin(reg, "saki", "Saki AOI XML (<Panel> with images, false calls, failed references)", "*.xml", wats__saki_detect, wats__saki_convert);
-	if (!rc)
-		rc = add_builtin(reg, "sigmaquest", "SigmaSure (SigmaQuest) unit report XML", "*.xml", wats__sigmaquest_detect, wats__sigmaquest_convert);
-	if (!rc)
-		rc = add_builtin(reg, "stepwize", "StepWize XSPC configuration and results", "*.xspc;*.xml", wats__stepwize_detect, wats__stepwize_convert);
-	if (!rc)
-		rc = add_builtin(reg, "listen", "Listen SoundCheck AutoSave log (results or curves; decimal point or comma)", "*.txt;*.csv", wats__listen_detect, wats__listen_convert);
-	if (!rc)
-		rc = add_builtin(reg, "klippel", "Klippel QC log (summary .txt of Key=Value lines plus the folder of curve files beside it)", "*.txt", wats__klippel_detect, wats__klippel_convert);
 	if (rc) {
 		wats_converters_free(reg);
 		return rc;
