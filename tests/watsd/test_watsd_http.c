@@ -33,28 +33,6 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The bound address from the control socket's status ("127.0.0.1:PORT"). */
-static int http_port(fx *f)
-{
-	int fd = ctl_connect(f);
-	assert_true(fd >= 0);
-	const char *q = "{\"v\":1,\"id\":1,\"cmd\":\"status\"}\n";
-	assert_int_equal(write(fd, q, strlen(q)), (ssize_t)strlen(q));
-	char *ans = ctl_read(fd, 1);
-	close(fd);
-	json_object *j = json_tokener_parse(ans), *res, *h;
-	assert_non_null(j);
-	assert_true(json_object_object_get_ex(j, "result", &res));
-	assert_true(json_object_object_get_ex(res, "http", &h));
-	const char *addr = json_object_get_string(h);
-	if (strncmp(addr, "127.0.0.1:", 10))
-		fail_msg("http bound to \"%s\", expected 127.0.0.1:PORT", addr);
-	int port = atoi(addr + 10);
-	json_object_put(j);
-	assert_true(port > 0);
-	return port;
-}
-
 /* One raw HTTP/1.1 exchange (Connection: close). Returns the status; *body (malloc) the body. */
 static int http(int port, const char *method, const char *path, const char *headers, char **body)
 {
@@ -322,7 +300,7 @@ static void test_health_status_metrics(void **state)
 	fx *f = *state;
 	write_http_config(f, API_KEY, NULL);
 	pid_t pid = start_watsd(f);
-	int port = http_port(f);
+	int port = watsd_http_port(f, "127.0.0.1");
 	char *body = NULL;
 	assert_int_equal(http(port, "GET", "/health/live", NULL, &body), 200);
 	assert_non_null(strstr(body, "alive"));
@@ -408,7 +386,7 @@ static void test_api_key(void **state)
 	fx *f = *state;
 	write_http_config(f, API_KEY, NULL);
 	pid_t pid = start_watsd(f);
-	int port = http_port(f);
+	int port = watsd_http_port(f, "127.0.0.1");
 	char *body = NULL;
 	/* No key, a wrong key: 401, the key never in the answer. */
 	assert_int_equal(http(port, "POST", "/pause", NULL, &body), 401);
@@ -472,7 +450,7 @@ static void test_api_key(void **state)
 	/* Without a configured key every state-changing route is refused (403). */
 	write_config(f, ",\"http\":{\"port\":0}");
 	pid = start_watsd(f);
-	port = http_port(f);
+	port = watsd_http_port(f, "127.0.0.1");
 	assert_int_equal(http(port, "POST", "/pause", "Authorization: Bearer " API_KEY "\r\n", &body), 403);
 	free(body);
 	assert_int_equal(stop_watsd(pid, SIGTERM), 0);
@@ -487,7 +465,7 @@ static void test_ready_follows_server(void **state)
 		 "\"breaker_failures\":2,\"breaker_open_ms\":500}", tu_devserver_url(f->ds));
 	write_http_config(f, API_KEY, extra);
 	pid_t pid = start_watsd(f);
-	int port = http_port(f);
+	int port = watsd_http_port(f, "127.0.0.1");
 	char *body = NULL;
 	assert_int_equal(http_ok_within(port, "/health/ready", 200, 10000, &body), 200);
 	free(body);
@@ -540,7 +518,7 @@ static void test_supervisor_restarts(void **state)
 	setenv("WATSD_TEST_THREAD_EXIT", "upload-1:3,watch:1", 1);
 	pid_t pid = start_watsd_arg(f, "--test-hooks");
 	unsetenv("WATSD_TEST_THREAD_EXIT");
-	int port = http_port(f);
+	int port = watsd_http_port(f, "127.0.0.1");
 	char *body = NULL;
 	/* Down: not ready, the reason names the thread (backoff 200+400+800 ms). */
 	int seen_down = 0;
@@ -607,7 +585,7 @@ static void test_supervisor_restarts(void **state)
 	setenv("WATSD_TEST_THREAD_EXIT", "upload-1:3", 1);
 	pid = start_watsd(f);
 	unsetenv("WATSD_TEST_THREAD_EXIT");
-	port = http_port(f);
+	port = watsd_http_port(f, "127.0.0.1");
 	assert_int_equal(http_ok_within(port, "/health/ready", 200, 10000, &body), 200);
 	free(body);
 	assert_int_equal(status_num(port, "thread_restarts"), 0);

@@ -188,23 +188,6 @@ static json_object *get(json_object *o, const char *path)
 	return o;
 }
 
-static int http_port(fx *f)
-{
-	int fd = ctl_connect(f);
-	assert_true(fd >= 0);
-	const char *q = "{\"v\":1,\"id\":1,\"cmd\":\"status\"}\n";
-	assert_int_equal(write(fd, q, strlen(q)), (ssize_t)strlen(q));
-	char *ans = ctl_read(fd, 1);
-	close(fd);
-	json_object *j = json_tokener_parse(ans), *h = get(j, "result.http");
-	assert_non_null(h);
-	const char *addr = json_object_get_string(h), *colon = strrchr(addr, ':');
-	assert_non_null(colon);
-	int port = atoi(colon + 1);
-	json_object_put(j);
-	return port;
-}
-
 static void login(web *w)
 {
 	const char *b = "{\"key\":\"" API_KEY "\"}";
@@ -231,7 +214,7 @@ static void login(web *w)
 static web start_web(fx *f, pid_t *pid)
 {
 	*pid = start_watsd(f);
-	web w = { .port = http_port(f) };
+	web w = { .port = watsd_http_port(f, NULL) };
 	return w;
 }
 

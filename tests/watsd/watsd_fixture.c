@@ -262,3 +262,25 @@ void write_http_config(fx *f, const char *api_key, const char *extra)
 	write_config(f, text);
 	chmod(f->config, 0600);
 }
+
+int watsd_http_port(fx *f, const char *host)
+{
+	int fd = ctl_connect(f);
+	assert_true(fd >= 0);
+	const char *q = "{\"v\":1,\"id\":1,\"cmd\":\"status\"}\n";
+	assert_int_equal(write(fd, q, strlen(q)), (ssize_t)strlen(q));
+	char *ans = ctl_read(fd, 1);
+	close(fd);
+	json_object *j = json_tokener_parse(ans), *res, *h; /* ans: ctl_read's static buffer */
+	assert_non_null(j);
+	assert_true(json_object_object_get_ex(j, "result", &res));
+	assert_true(json_object_object_get_ex(res, "http", &h));
+	const char *addr = json_object_get_string(h), *colon = strrchr(addr, ':');
+	assert_non_null(colon);
+	if (host && ((size_t)(colon - addr) != strlen(host) || strncmp(addr, host, strlen(host))))
+		fail_msg("http bound to \"%s\", expected %s:PORT", addr, host);
+	int port = atoi(colon + 1);
+	json_object_put(j);
+	assert_true(port > 0);
+	return port;
+}

@@ -38,5 +38,8 @@ int count_files(const char *dir);
 int file_exists(const char *path);
 int ctl_connect(fx *f);
 char *ctl_read(int fd, int lines);
+/* The HTTP port watsd bound, from the control socket's status ("HOST:PORT"); with host
+ * non-NULL the address must be that host. */
+int watsd_http_port(fx *f, const char *host);
 
 #endif
