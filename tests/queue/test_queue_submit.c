@@ -95,14 +95,7 @@ static void faults(fx *f, const char *json)
 /* A number from /_dev/stats: "reportsInDatabase", or the count of one route's answers. */
 static long stat_num(fx *f, const char *key)
 {
-	char *text = dev(f, "GET", "/_dev/stats", NULL);
-	json_object *j = json_tokener_parse(text), *v;
-	long n = -1;
-	if (json_object_object_get_ex(j, key, &v))
-		n = (long)json_object_get_int64(v);
-	json_object_put(j);
-	free(text);
-	return n;
+	return tu_dev_stat(f->ctl, key);
 }
 
 static long route_requests(fx *f, const char *route)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "testutil.h"
 
 char *tu_dev_request(wats_client *c, const char *method, const char *path, const char *body)
@@ -29,4 +31,16 @@ void tu_dev_faults(wats_client *c, const char *json)
 void tu_dev_clear_faults(wats_client *c)
 {
 	free(tu_dev_request(c, "DELETE", "/_dev/faults", NULL));
+}
+
+long tu_dev_stat(wats_client *c, const char *key)
+{
+	char *text = tu_dev_request(c, "GET", "/_dev/stats", NULL);
+	json_object *j = json_tokener_parse(text), *v;
+	long n = -1;
+	if (json_object_object_get_ex(j, key, &v))
+		n = (long)json_object_get_int64(v);
+	json_object_put(j);
+	free(text);
+	return n;
 }

@@ -14,5 +14,7 @@ char *tu_dev_request(wats_client *c, const char *method, const char *path, const
 void tu_dev_faults(wats_client *c, const char *json);
 /** DELETE /_dev/faults. */
 void tu_dev_clear_faults(wats_client *c);
+/** A top-level number of GET /_dev/stats ("reportsInDatabase", ...); -1 when absent. */
+long tu_dev_stat(wats_client *c, const char *key);
 
 #endif

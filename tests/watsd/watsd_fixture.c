@@ -151,14 +151,7 @@ char *dev(fx *f, const char *method, const char *path, const char *body)
 
 long stat_num(fx *f, const char *key)
 {
-	char *text = dev(f, "GET", "/_dev/stats", NULL);
-	json_object *j = json_tokener_parse(text), *v;
-	long n = -1;
-	if (json_object_object_get_ex(j, key, &v))
-		n = (long)json_object_get_int64(v);
-	json_object_put(j);
-	free(text);
-	return n;
+	return tu_dev_stat(f->ctl, key);
 }
 
 /* Wait until the server holds n reports (bounded); returns what it holds. */
