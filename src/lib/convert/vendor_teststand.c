@@ -114,6 +114,17 @@ static int numeric_meas(ts *t, wats_step *s, const char *name, const wats__xnode
 				m->line);
 }
 
+/* A step of this kind under parent, with TestStand's step type (when given) and the members
+ * every step has, in that order. */
+static int typed_step(wats_step **s, ts *t, wats_step *parent, wats_step_kind kind,
+		      const char *name, const char *type, const wats__xnode *te)
+{
+	int rc = wats_step_add(s, parent, kind, name);
+	if (!rc && type)
+		rc = wats_node_set_string(t->r, *s, "stepType", type);
+	return rc ? rc : common(t, *s, te);
+}
+
 static int one_step(ts *t, wats_step *parent, const wats__xnode *te, int depth)
 {
 	const char *type = pval(te, "TS.StepType");
@@ -140,17 +151,11 @@ static int one_step(ts *t, wats_step *parent, const wats__xnode *te, int depth)
 	}
 	wats_meas *m;
 	if (!strcmp(type, "NumericLimitTest") || !strcmp(type, "ET_NLT")) {
-		rc = wats_step_add(&s, parent, WATS_STEP_NUMERIC, name);
-		if (!rc)
-			rc = wats_node_set_string(t->r, s, "stepType", type);
-		if (!rc)
-			rc = common(t, s, te);
+		rc = typed_step(&s, t, parent, WATS_STEP_NUMERIC, name, type, te);
 		return rc ? rc : numeric_meas(t, s, NULL, te, pval(te, "Numeric"), st);
 	}
 	if (!strcmp(type, "NI_MultipleNumericLimitTest") || !strcmp(type, "ET_MNLT")) {
-		rc = wats_step_add(&s, parent, WATS_STEP_MULTI_NUMERIC, name);
-		if (!rc)
-			rc = common(t, s, te);
+		rc = typed_step(&s, t, parent, WATS_STEP_MULTI_NUMERIC, name, NULL, te);
 		wats__xnode *arr = prop(te, "Measurement");
 		size_t k = 0;
 		for (wats__xnode *v = wats__xtree_child(arr, "Value"); v && !rc; v = wats__xtree_next_same(v)) {
@@ -168,11 +173,7 @@ static int one_step(ts *t, wats_step *parent, const wats__xnode *te, int depth)
 		return rc;
 	}
 	if (!strcmp(type, "PassFailTest") || !strcmp(type, "ET_PFT")) {
-		rc = wats_step_add(&s, parent, WATS_STEP_PASSFAIL, name);
-		if (!rc)
-			rc = wats_node_set_string(t->r, s, "stepType", type);
-		if (!rc)
-			rc = common(t, s, te);
+		rc = typed_step(&s, t, parent, WATS_STEP_PASSFAIL, name, type, te);
 		const char *pf = pval(te, "PassFail");
 		int passed = pf ? !strcasecmp(pf, "True") : st == WATS_STATUS_PASSED;
 		if (!rc)
@@ -182,11 +183,7 @@ static int one_step(ts *t, wats_step *parent, const wats__xnode *te, int depth)
 		return rc;
 	}
 	if (!strcmp(type, "StringValueTest") || !strcmp(type, "ET_SVT")) {
-		rc = wats_step_add(&s, parent, WATS_STEP_STRING, name);
-		if (!rc)
-			rc = wats_node_set_string(t->r, s, "stepType", type);
-		if (!rc)
-			rc = common(t, s, te);
+		rc = typed_step(&s, t, parent, WATS_STEP_STRING, name, type, te);
 		const char *comp = pval(te, "Comp");
 		wats_compop op = comp ? wats_compop_parse(comp) : WATS_COMP_LOG;
 		if (op == WATS_COMP_UNKNOWN)
