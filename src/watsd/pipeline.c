@@ -180,9 +180,14 @@ static int read_all(char **out, size_t *len, const char *path, const char **what
 static void write_reason(const char *moved_to, const char *src, const char *cid,
 			 const char *converter, const char *error, const char *log)
 {
-	char path[4400];
+	/* Written under a hidden temporary name and renamed: whoever watches the error folder
+	 * (an operator's script, the tests) never reads half a reason. */
+	char path[4400], tmp[4420];
 	snprintf(path, sizeof(path), "%s.reason", moved_to);
-	FILE *f = fopen(path, "w");
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp", (int)dirlen, path, path + dirlen);
+	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return;
 	time_t t = time(NULL);
@@ -194,7 +199,8 @@ static void write_reason(const char *moved_to, const char *src, const char *cid,
 		cid, converter && *converter ? converter : "-", error);
 	if (log && *log)
 		fprintf(f, "\nconversion log:\n%s\n", log);
-	fclose(f);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
 }
 
 /* ---------------------------------------------------------------------------------------- */
