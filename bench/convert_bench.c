@@ -5,7 +5,8 @@
  * report is written as WSJF and freed in the callback, as `wats convert` does.
  * Usage: convert_bench [MB [FILTER [ROUNDS]]]   (MB: size of each generated input, default 64;
  * FILTER: run only inputs whose name contains it, e.g. "CSV"; ROUNDS: runs per figure, best kept,
- * default 3 — 1 under callgrind)
+ * default 3 — 1 under callgrind; OUTPUT: "reports" or "wsjf" to run only that column, e.g. to
+ * profile one of them)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ static int on_report(wats_report *r, void *p)
 
 static const char *filter;
 static int rounds = 3;
+static int write_from = 0, write_to = 1; /* the output columns to run: 0 reports, 1 + WSJF text */
 
 static int wanted(const char *name)
 {
@@ -64,7 +66,7 @@ static void run(wats_converters *reg, const char *name, const char *conv, const 
 {
 	if (!wanted(name))
 		return;
-	for (int write = 0; write < 2; write++) {
+	for (int write = write_from; write <= write_to; write++) {
 	double best = 1e9;
 	stats s = { 0, 0, 0, 0 };
 	for (int round = 0; round < rounds; round++) {
@@ -142,6 +144,10 @@ int main(int argc, char **argv)
 	size_t target = mb << 20;
 	filter = argc > 2 && *argv[2] ? argv[2] : NULL;
 	rounds = argc > 3 && atoi(argv[3]) > 0 ? atoi(argv[3]) : 3;
+	if (argc > 4 && !strcmp(argv[4], "reports"))
+		write_to = 0;
+	else if (argc > 4 && !strcmp(argv[4], "wsjf"))
+		write_from = 1;
 	wats_converters *reg;
 	if (wats_converters_new(&reg))
 		return 1;
@@ -247,7 +253,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < rows; i++)
 			fl += (size_t)snprintf(file + fl, cap - fl, i % 4 ? "Rail %d voltage,%d.%03d,4.75,5.25,V,\n"
 					       : "Rail %d voltage,%d.%03d,4.75,5.25,V,Passed\n", i, 4 + i % 2 * 1, 800 + i % 200);
-		for (int write = 0; write < 2; write++) {
+		for (int write = write_from; write <= write_to; write++) {
 			double best = 1e9;
 			stats st = { 0, 0, 0, 0 };
 			size_t files = target / fl + 1;

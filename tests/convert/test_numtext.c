@@ -26,7 +26,8 @@ static void test_cases(void **state)
 {
 	(void)state;
 	static const char *const taken[] = { "0", "-0", "7", "1.5", "-2.25", "0.000123", "100.000",
-					     "123456789012345", "0.1", "5.012", "-0.0000000000000000000001" };
+					     "123456789012345", "0.1", "5.012", "-0.00000000000001",
+					     "99999999.9999999" };
 	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
 		size_t n;
 		double v;
@@ -37,7 +38,9 @@ static void test_cases(void **state)
 	static const char *const declined[] = { "", "-", "01", "-01", "1.", ".5", "1e5", "1E-3",
 						"1234567890123456", "0.1234567890123456", "abc", "1,5",
 						" 1", "1 ", "+1", "0x10", "NaN", "Infinity", "1.2.3",
-						"0.00000000000000000000001" };
+						"0.00000000000000000000001",
+						/* 16 digits with the leading zeros: left to strtod */
+						"-0.000000000000001" };
 	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
 		size_t n;
 		double v;

@@ -67,7 +67,10 @@ typedef struct csvst {
 	char **cols;   /* header names */
 	int ncols;
 	char **f;      /* fields of the current row */
+	size_t *fl;    /* their lengths */
 	int nf, capf;
+	struct plan *plans; /* wide layout: one per mapping step, once the columns are known */
+	int *hkind;         /* what each header key of the mapping sets (H_...) */
 	wats_buf row;  /* joined physical lines of a quoted multi-line record */
 	wats_buf copy; /* the record as split (split cuts it up; a continued record is re-split) */
 	wats_report *r;
@@ -396,9 +399,12 @@ static int split(csvst *st, char *s)
 			if (cap > MAX_COLS)
 				return -2;
 			char **nf = realloc(st->f, (size_t)cap * sizeof(char *));
-			if (!nf)
+			if (nf)
+				st->f = nf;
+			size_t *nl = nf ? realloc(st->fl, (size_t)cap * sizeof(size_t)) : NULL;
+			if (!nl)
 				return -1;
-			st->f = nf;
+			st->fl = nl;
 			st->capf = cap;
 		}
 		char *out = p, *start = p;
@@ -431,6 +437,7 @@ static int split(csvst *st, char *s)
 			start++;
 		while (out > start && isspace((unsigned char)out[-1]))
 			*--out = '\0';
+		st->fl[st->nf] = (size_t)(out - start);
 		st->f[st->nf++] = start;
 		if (!end)
 			return 0;
@@ -500,7 +507,8 @@ static int fast_numeric(csvst *st, const char *name, const char *v, wats_compop 
 	if (status == WATS_STATUS_NONE)
 		status = nl <= 0 ? WATS_STATUS_PASSED : wats_compop_eval(op, dv, dl, dh);
 	wats_obj_builder b;
-	wats_numeric_texts t = { NULL, v, unit, low, high, op, status };
+	wats_numeric_texts t = { .value = v, .unit = unit, .low = low, .high = high, .op = op,
+				 .status = status };
 	if (!wats__build_numeric_step(&b, st->r, "ET_NLT", name, strlen(name), &t)) {
 		*rc = wats__error_oom();
 		return 1;
@@ -610,30 +618,160 @@ static int add_step(csvst *st, const stepdef *d, const char *fallback_name, long
 	return rc;
 }
 
+/*
+ * A wide-layout numeric step whose name, operator, limits and unit do not change from row to
+ * row (literals, @Key values or unset): worked out once per file, so that a row costs a value
+ * parse and a build. Anything unusual in a row (a value that is not a plain number, a status
+ * that does not parse) goes to add_step, which warns and builds the same document.
+ */
+typedef struct plan {
+	int ok;
+	int vcol, scol;          /* the value's column; the status column, or -1 */
+	wats_status status;      /* a constant status, or NONE */
+	const char *name, *low, *high, *unit;
+	size_t name_len, low_len, high_len, unit_len;
+	wats_compop op;
+	int nl;                  /* limits the operator takes */
+	double dl, dh;
+} plan;
+
+static int ref_col(csvst *st, const ref *r)
+{
+	return r->lit || r->block ? -1 : r->name ? st->rcol[r->slot] : r->col;
+}
+
+static int constant(const ref *r)
+{
+	return !set(r) || r->lit || r->block;
+}
+
+static void make_plan(csvst *st, const stepdef *d, plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (d->kind != K_NUMERIC || st->m->decimal != '.' || !constant(&d->sname) || !constant(&d->compop) ||
+	    !constant(&d->low) || !constant(&d->high) || !constant(&d->unit) || constant(&d->value))
+		return;
+	const char *name = set(&d->sname) ? val(st, &d->sname) : d->name;
+	p->name = name && *name ? name : "Step";
+	p->vcol = ref_col(st, &d->value);
+	p->scol = -1;
+	if (set(&d->status) && !constant(&d->status)) {
+		p->scol = ref_col(st, &d->status);
+	} else {
+		const char *t = set(&d->status) ? val(st, &d->status) : NULL;
+		if (t && *t && (p->status = wats_status_parse(t)) == WATS_STATUS_NONE)
+			return; /* add_step warns on every row, as for a status column */
+	}
+	/* The operator and limits as add_step and fast_numeric choose them. */
+	const char *ops = val(st, &d->compop), *lo = val(st, &d->low), *hi = val(st, &d->high);
+	p->op = ops && *ops ? wats_compop_parse(ops) : lo && *lo && hi && *hi ? WATS_COMP_GELE
+		: lo && *lo ? WATS_COMP_GE : hi && *hi ? WATS_COMP_LE : WATS_COMP_LOG;
+	p->nl = wats_compop_limits(p->op);
+	if (p->op == WATS_COMP_UNKNOWN || p->nl < 0 || p->op == WATS_COMP_CASESENSIT ||
+	    p->op == WATS_COMP_IGNORECASE)
+		return;
+	p->low = p->nl == 1 ? (lo && *lo ? lo : hi) : p->nl == 2 ? lo : NULL;
+	p->high = p->nl == 2 ? hi : NULL;
+	if ((p->nl >= 1 && !num_ok(p->low, &p->dl)) || (p->nl == 2 && !num_ok(p->high, &p->dh)))
+		return;
+	const char *unit = val(st, &d->unit);
+	p->unit = unit && *unit ? unit : NULL;
+	p->name_len = strlen(p->name);
+	p->low_len = p->low ? strlen(p->low) : 0;
+	p->high_len = p->high ? strlen(p->high) : 0;
+	p->unit_len = p->unit ? strlen(p->unit) : 0;
+	p->ok = 1;
+}
+
+static int make_plans(csvst *st)
+{
+	const mapping *m = st->m;
+	st->plans = malloc((size_t)(m->ns ? m->ns : 1) * sizeof(plan));
+	if (!st->plans)
+		return wats__error_oom();
+	for (int i = 0; i < m->ns; i++)
+		make_plan(st, &m->steps[i], &st->plans[i]);
+	return 0;
+}
+
+static int planned_step(csvst *st, const plan *p, const stepdef *d, long line)
+{
+	wats_status status = p->status;
+	if (p->scol >= 0 && p->scol < st->nf && st->fl[p->scol] &&
+	    (status = wats_status_parse(st->f[p->scol])) == WATS_STATUS_NONE)
+		return add_step(st, d, d->name, line); /* warns first, even when the value is empty */
+	if (p->vcol < 0 || p->vcol >= st->nf || !st->fl[p->vcol])
+		return 0; /* an empty cell: the measurement was not taken */
+	const char *v = st->f[p->vcol];
+	double dv;
+	if (!st->steps || !num_ok(v, &dv))
+		return add_step(st, d, d->name, line);
+	if (status == WATS_STATUS_NONE)
+		status = p->nl <= 0 ? WATS_STATUS_PASSED : wats_compop_eval(p->op, dv, p->dl, p->dh);
+	wats_obj_builder b;
+	wats_numeric_texts t = { .value = v, .unit = p->unit, .low = p->low, .high = p->high,
+				 .op = p->op, .status = status, .value_len = st->fl[p->vcol],
+				 .unit_len = p->unit_len, .low_len = p->low_len, .high_len = p->high_len };
+	if (!wats__build_numeric_step(&b, st->r, "ET_NLT", p->name, p->name_len, &t))
+		return wats__error_oom();
+	wats__build_push(st->steps, &st->last_step, b.obj);
+	if (status == WATS_STATUS_FAILED || status == WATS_STATUS_ERROR)
+		st->any_failed = 1;
+	return 0;
+}
+
+/* The header keys a mapping may set, told apart once per file rather than by a chain of
+ * string compares for every key of every report. */
+enum { H_UNKNOWN, H_SN, H_PN, H_REV, H_PROCESS, H_RESULT, H_START, H_OPERATOR, H_STATION,
+       H_LOCATION, H_PURPOSE, H_INFO_TEXT, H_INFO_NUM, H_MISC, H_SEQ_NAME, H_SEQ_VERSION };
+
+static int header_kind(const char *k)
+{
+	static const struct { const char *key; int kind; } keys[] = {
+		{ "sn", H_SN }, { "pn", H_PN }, { "rev", H_REV }, { "processCode", H_PROCESS },
+		{ "result", H_RESULT }, { "start", H_START }, { "operator", H_OPERATOR },
+		{ "station", H_STATION }, { "machineName", H_STATION }, { "location", H_LOCATION },
+		{ "purpose", H_PURPOSE }, { "batchSN", H_INFO_TEXT }, { "fixtureId", H_INFO_TEXT },
+		{ "comment", H_INFO_TEXT }, { "errorMessage", H_INFO_TEXT }, { "execTime", H_INFO_NUM },
+		{ "errorCode", H_INFO_NUM }, { "testSocketIndex", H_INFO_NUM },
+		{ "sequenceName", H_SEQ_NAME }, { "sequenceVersion", H_SEQ_VERSION },
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(k, keys[i].key))
+			return keys[i].kind;
+	return !strncmp(k, "misc.", 5) ? H_MISC : H_UNKNOWN;
+}
+
 static int header_fields(csvst *st, long line)
 {
 	const mapping *m = st->m;
 	wats_report *r = st->r;
 	wats_node *info = wats_report_info(r);
 	int rc = 0;
+	if (!st->hkind && m->nh) {
+		if (!(st->hkind = malloc((size_t)m->nh * sizeof(int))))
+			return wats__error_oom();
+		for (int i = 0; i < m->nh; i++)
+			st->hkind[i] = header_kind(m->hkeys[i]);
+	}
 	for (int i = 0; i < m->nh && !rc; i++) {
 		const char *k = m->hkeys[i], *v = val(st, &m->hvals[i]);
 		if (!v || !*v)
 			continue;
-		if (!strcmp(k, "sn"))
-			rc = wats_report_set_sn(r, v);
-		else if (!strcmp(k, "pn"))
-			rc = wats_report_set_pn(r, v);
-		else if (!strcmp(k, "rev"))
-			rc = wats_report_set_rev(r, v);
-		else if (!strcmp(k, "processCode")) {
+		switch (st->hkind[i]) {
+		case H_SN: rc = wats_report_set_sn(r, v); break;
+		case H_PN: rc = wats_report_set_pn(r, v); break;
+		case H_REV: rc = wats_report_set_rev(r, v); break;
+		case H_PROCESS: {
 			char *end;
 			long code = strtol(v, &end, 10);
 			if (*end)
 				wats__cctx_warn(st->c, line, k, "processCode '%s' is not an integer; ignored", v);
 			else
 				rc = wats_report_set_process_code(r, (int)code);
-		} else if (!strcmp(k, "result")) {
+			break;
+		}
+		case H_RESULT: {
 			wats_status s = wats_status_parse(v);
 			if (s == WATS_STATUS_NONE || s == WATS_STATUS_SKIPPED)
 				wats__cctx_warn(st->c, line, k, "result '%s' not recognised; derived from the steps", v);
@@ -641,33 +779,26 @@ static int header_fields(csvst *st, long line)
 				rc = wats_report_set_result(r, s);
 				st->result_set = 1;
 			}
-		} else if (!strcmp(k, "start")) {
+			break;
+		}
+		case H_START:
 			if (wats_report_set_start_text(r, v) < 0) {
 				wats__cctx_warn(st->c, line, k, "start '%s' has no UTC offset or does not parse; "
 						"kept as written", v);
 				rc = wats_node_set_string(r, wats_report_node(r), "start", v);
 			}
-		} else if (!strcmp(k, "operator"))
-			rc = wats_report_set_operator(r, v);
-		else if (!strcmp(k, "station") || !strcmp(k, "machineName"))
-			rc = wats_report_set_machine_name(r, v);
-		else if (!strcmp(k, "location"))
-			rc = wats_report_set_location(r, v);
-		else if (!strcmp(k, "purpose"))
-			rc = wats_report_set_purpose(r, v);
-		else if (!strcmp(k, "batchSN") || !strcmp(k, "fixtureId") || !strcmp(k, "comment") ||
-			 !strcmp(k, "errorMessage"))
-			rc = wats_node_set_string(r, info, k, v);
-		else if (!strcmp(k, "execTime") || !strcmp(k, "errorCode") || !strcmp(k, "testSocketIndex"))
-			rc = set_num(st, info, k, v, line, k);
-		else if (!strncmp(k, "misc.", 5))
-			rc = wats_report_add_misc_info(NULL, r, k + 5, v);
-		else if (!strcmp(k, "sequenceName") || !strcmp(k, "sequenceVersion"))
-			rc = wats_step_set_seq_call(wats_report_root(r), NULL,
-						    !strcmp(k, "sequenceName") ? v : NULL,
-						    !strcmp(k, "sequenceVersion") ? v : NULL);
-		else
-			wats__cctx_warn(st->c, line, k, "mapping key '%s' unknown; ignored", k);
+			break;
+		case H_OPERATOR: rc = wats_report_set_operator(r, v); break;
+		case H_STATION: rc = wats_report_set_machine_name(r, v); break;
+		case H_LOCATION: rc = wats_report_set_location(r, v); break;
+		case H_PURPOSE: rc = wats_report_set_purpose(r, v); break;
+		case H_INFO_TEXT: rc = wats_node_set_string(r, info, k, v); break;
+		case H_INFO_NUM: rc = set_num(st, info, k, v, line, k); break;
+		case H_MISC: rc = wats_report_add_misc_info(NULL, r, k + 5, v); break;
+		case H_SEQ_NAME: rc = wats_step_set_seq_call(wats_report_root(r), NULL, v, NULL); break;
+		case H_SEQ_VERSION: rc = wats_step_set_seq_call(wats_report_root(r), NULL, NULL, v); break;
+		default: wats__cctx_warn(st->c, line, k, "mapping key '%s' unknown; ignored", k);
+		}
 	}
 	return rc;
 }
@@ -706,10 +837,13 @@ static int data_row(csvst *st, long line)
 	const mapping *m = st->m;
 	int rc = 0;
 	if (m->wide) {
+		if (!st->plans && (rc = make_plans(st)) < 0)
+			return rc;
 		if ((rc = begin(st, line)) < 0)
 			return rc;
 		for (int i = 0; i < m->ns && !rc; i++)
-			rc = add_step(st, &m->steps[i], m->steps[i].name, line);
+			rc = st->plans[i].ok ? planned_step(st, &st->plans[i], &m->steps[i], line)
+					     : add_step(st, &m->steps[i], m->steps[i].name, line);
 		return rc ? rc : finish(st);
 	}
 	const char *g = set(&m->group) ? val(st, &m->group) : "";
@@ -877,6 +1011,9 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 	free(st->bkeys);
 	free(st->bvals);
 	free(st->f);
+	free(st->fl);
+	free(st->plans);
+	free(st->hkind);
 	free(st->cur_group);
 	wats__buf_dispose(&st->row);
 	wats__buf_dispose(&st->copy);

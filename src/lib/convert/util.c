@@ -211,39 +211,29 @@ double wats__num_value(const char *s)
 
 int wats__plain_decimal(const char *s, size_t *len, double *v)
 {
-	/* The grammar of a JSON number without exponent, and wats__num_value's fast path. */
+	/* The grammar of a JSON number without exponent, and wats__num_value's fast path: at most
+	 * 15 digits in all (leading zeros count: such numbers are rare and take the general path),
+	 * so the mantissa is exact and one division by an exact power of ten rounds as strtod. */
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	const char *p = s;
-	int neg = *p == '-';
-	p += neg;
-	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
+				      1e12, 1e13, 1e14, 1e15 };
+	const char *p = s + (*s == '-'), *int0 = p;
+	uint64_t m = 0; /* may wrap on a long digit run: rejected below before it is used */
+	while ((unsigned)(*p - '0') < 10)
+		m = m * 10 + (uint64_t)(*p++ - '0');
+	size_t ni = (size_t)(p - int0), nf = 0;
+	if (!ni || (*int0 == '0' && ni > 1))
 		return 0; /* no digit, or a leading zero JSON refuses */
-	uint64_t m = 0;
-	int digits = 0, exp10 = 0;
-	for (; *p >= '0' && *p <= '9'; p++)
-		if (m || *p != '0') {
-			m = m * 10 + (uint64_t)(*p - '0');
-			if (++digits > 15)
-				return 0;
-		}
 	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
+		const char *frac0 = ++p;
+		while ((unsigned)(*p - '0') < 10)
+			m = m * 10 + (uint64_t)(*p++ - '0');
+		if (!(nf = (size_t)(p - frac0)))
 			return 0;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			exp10--;
-			if (m || *p != '0') {
-				m = m * 10 + (uint64_t)(*p - '0');
-				if (++digits > 15)
-					return 0;
-			}
-		}
 	}
-	if (*p || exp10 < -22)
+	if (*p || ni + nf > 15)
 		return 0;
-	double d = exp10 ? (double)m / p10[-exp10] : (double)m;
-	*v = neg ? -d : d;
+	double d = nf ? (double)m / p10[nf] : (double)m;
+	*v = *s == '-' ? -d : d;
 	*len = (size_t)(p - s);
 	return 1;
 }

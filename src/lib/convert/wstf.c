@@ -275,8 +275,9 @@ static int fast_numeric(wstf *w, wats_step *parent, const char *name, char **f, 
 	if (!name)
 		name = "NumericTest";
 	wats_obj_builder b;
-	wats_numeric_texts t = { NULL, *f[3] ? f[3] : NULL, *f[7] ? f[7] : NULL,
-				 nl >= 1 ? f[4] : NULL, nl == 2 ? f[5] : NULL, op, st };
+	wats_numeric_texts t = { .value = *f[3] ? f[3] : NULL, .unit = *f[7] ? f[7] : NULL,
+				 .low = nl >= 1 ? f[4] : NULL, .high = nl == 2 ? f[5] : NULL,
+				 .op = op, .status = st };
 	if (!wats__build_numeric_step(&b, w->r, "ET_NLT", name, strlen(name), &t) ||
 	    (*f[9] && !wats__build_textn(&b, WATS_K_totTime, WATS_NODE_NUMBER, f[9], strlen(f[9])))) {
 		*rc = wats__error_oom();

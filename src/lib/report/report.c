@@ -208,7 +208,8 @@ static int hdr_set(wats_report *r, int key, const char *value)
 {
 	if (!r)
 		return wats__error(WATS_EINVAL, WATS_ERRCLASS_INVALID, "NULL report");
-	return wats_node_set_string(r, r->doc, WATS_KEY(key), value);
+	/* By key id: the generic setter would look the key up again and check its UTF-8. */
+	return wats__obj_set_str(r, r->doc, key, value);
 }
 
 #define HEADER_STRING(fn, key)                                                           \

@@ -63,6 +63,9 @@ typedef struct wats_numeric_texts {
 	const char *name, *value, *unit, *low, *high;
 	wats_compop op;
 	wats_status status;
+	/* The lengths of value, unit, low and high when the caller has them (a reader that split
+	 * its line knows where each field ends); 0: measured with strlen. */
+	size_t value_len, unit_len, low_len, high_len;
 } wats_numeric_texts;
 /** numericMeas: [ that measurement ] on the step being built; the measurement, NULL on OOM.
  * Same members and order as wats_step_add_numeric_text. */
