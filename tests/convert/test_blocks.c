@@ -17,7 +17,7 @@ static wats_report *big_report(wats_block_cache *cache, int n)
 {
 	wats_report *r = NULL;
 	assert_int_equal(wats__report_create_in(&r, WATS_REPORT_UUT, "0b6f2a43-52c6-4f0e-9a43-35c1c0e2a001",
-						"2024-03-05T10:15:30.250+01:00", cache), 0);
+						"2024-03-05T10:15:30.250+01:00", cache, NULL), 0);
 	wats_step *root = wats_report_root(r);
 	for (int i = 0; i < n; i++) {
 		char name[32];
@@ -237,6 +237,37 @@ static int hand_over(wats_report *r, void *p)
 	return write(fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : -1;
 }
 
+/* A skeleton created with its header members (the converters' one-allocation path) is the
+ * document wats_report_new and the setters make, for UUT and UUR, with members null or set. */
+static void test_create_with_header(void **state)
+{
+	(void)state;
+	const char *id = "0b6f2a43-52c6-4f0e-9a43-35c1c0e2a002", *start = "2024-03-05T10:15:30.250+01:00";
+	const wats_header_texts h = { .pn = "PN-1", .sn = "SN \xc3\xbc 7", .process_code = "-10",
+				      .machine_name = "S", .purpose = "FCT" };
+	for (int type = 0; type < 2; type++) {
+		wats_report_type t = type ? WATS_REPORT_UUR : WATS_REPORT_UUT;
+		wats_report *want = NULL, *got = NULL, *later = NULL;
+		assert_int_equal(wats_report_new(&want, t), 0);
+		assert_int_equal(wats_report_set_id(want, id), 0);
+		assert_int_equal(wats_report_set_start_text(want, start), 0);
+		assert_int_equal(wats_report_set_pn(want, "PN-1"), 0);
+		assert_int_equal(wats_report_set_sn(want, "SN \xc3\xbc 7"), 0);
+		assert_int_equal(wats_report_set_process_code(want, -10), 0);
+		assert_int_equal(wats_report_set_machine_name(want, "S"), 0);
+		assert_int_equal(wats_report_set_purpose(want, "FCT"), 0);
+		assert_int_equal(wats__report_create_in(&got, t, id, start, NULL, &h), 0);
+		assert_int_equal(wats__report_create_in(&later, t, id, start, NULL, NULL), 0);
+		assert_int_equal(wats__report_put_header(later, &h), 0);
+		char *a = wsjf(want), *b = wsjf(got), *c = wsjf(later);
+		assert_string_equal(b, a);
+		assert_string_equal(c, a);
+		assert_non_null(strstr(a, "\"processCode\":-10,"));
+		wats_free(a), wats_free(b), wats_free(c);
+		wats_report_free(want), wats_report_free(got), wats_report_free(later);
+	}
+}
+
 static void test_free_on_other_thread(void **state)
 {
 	(void)state;
@@ -293,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_cached_blocks_poisoned),
 		cmocka_unit_test(test_registry_files),
 		cmocka_unit_test(test_free_on_other_thread),
+		cmocka_unit_test(test_create_with_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

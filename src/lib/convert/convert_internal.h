@@ -54,6 +54,8 @@ typedef struct wats__cctx {
 	double confidence;
 	wats__idgen *ids;            /* shared by copies of the context; NULL: ids from the OS */
 	struct wats_block_cache *blocks; /* the registry's arena blocks for new reports, or NULL */
+	int header_params;           /* wats__new_uut: 0 not looked at yet, 1 params set header
+				      * fields, -1 none does (looked up once, not for every report) */
 } wats__cctx;
 
 /** Read up to cap bytes of the input; *got = 0 at the end. */
@@ -163,6 +165,12 @@ char *wats__trim(char *s);
 int wats__strcaseeq(const char *a, const char *b);
 /** A new report for converters that build (import mode, no default root steps touched). */
 int wats__new_uut(wats_report **out, wats__cctx *c);
+struct wats_header_texts; /* report/report_internal.h */
+/** wats__new_uut with header members the converter already has (NULL: none): set at creation,
+ * or after the parameters when some parameter sets the header too (the converter's win). */
+int wats__new_uut_with(wats_report **out, wats__cctx *c, const struct wats_header_texts *h);
+/** Whether parameters set header members (partNumber, station, ...); looked up once. */
+int wats__cctx_header_params(wats__cctx *c);
 /** Give a report without "id" a fresh one (WSJF default: a random GUID). */
 int wats__ensure_id(wats_report *r);
 /** Parse a double from text: decimal, 0x hex, inf/nan words; 0 or -1. */

@@ -70,7 +70,11 @@ typedef struct csvst {
 	size_t *fl;    /* their lengths */
 	int nf, capf;
 	struct plan *plans; /* wide layout: one per mapping step, once the columns are known */
-	int *hkind;         /* what each header key of the mapping sets (H_...) */
+	wats_buf ptext;     /* the plans' constant texts, copied into each report at once */
+	const char *rtext;  /* that copy in the current report */
+	int *hkind;         /* what each header key of the mapping sets (H_...), then a flag
+			     * per key: set at the report's creation (begin) */
+	int hkinds_known;
 	wats_buf row;  /* joined physical lines of a quoted multi-line record */
 	wats_buf copy; /* the record as split (split cuts it up; a continued record is re-split) */
 	wats_report *r;
@@ -630,6 +634,9 @@ typedef struct plan {
 	wats_status status;      /* a constant status, or NONE */
 	const char *name, *low, *high, *unit;
 	size_t name_len, low_len, high_len, unit_len;
+	size_t name_at, low_at, high_at, unit_at; /* their place in csvst.ptext */
+	const char *op_name;
+	size_t op_len;
 	wats_compop op;
 	int nl;                  /* limits the operator takes */
 	double dl, dh;
@@ -680,7 +687,18 @@ static void make_plan(csvst *st, const stepdef *d, plan *p)
 	p->low_len = p->low ? strlen(p->low) : 0;
 	p->high_len = p->high ? strlen(p->high) : 0;
 	p->unit_len = p->unit ? strlen(p->unit) : 0;
+	p->op_name = wats_compop_name(p->op);
+	p->op_len = strlen(p->op_name);
 	p->ok = 1;
+}
+
+/* Text t (NUL included) appended to the plans' text block: its offset there. */
+static size_t ptext_add(csvst *st, const char *t, size_t len, int *oom)
+{
+	size_t at = st->ptext.len;
+	if (t && wats__buf_put(&st->ptext, t, len + 1) < 0)
+		*oom = 1;
+	return at;
 }
 
 static int make_plans(csvst *st)
@@ -689,9 +707,18 @@ static int make_plans(csvst *st)
 	st->plans = malloc((size_t)(m->ns ? m->ns : 1) * sizeof(plan));
 	if (!st->plans)
 		return wats__error_oom();
-	for (int i = 0; i < m->ns; i++)
-		make_plan(st, &m->steps[i], &st->plans[i]);
-	return 0;
+	int oom = 0;
+	for (int i = 0; i < m->ns; i++) {
+		plan *p = &st->plans[i];
+		make_plan(st, &m->steps[i], p);
+		if (!p->ok)
+			continue;
+		p->name_at = ptext_add(st, p->name, p->name_len, &oom);
+		p->low_at = ptext_add(st, p->low, p->low_len, &oom);
+		p->high_at = ptext_add(st, p->high, p->high_len, &oom);
+		p->unit_at = ptext_add(st, p->unit, p->unit_len, &oom);
+	}
+	return oom ? wats__error_oom() : 0;
 }
 
 static int planned_step(csvst *st, const plan *p, const stepdef *d, long line)
@@ -704,17 +731,29 @@ static int planned_step(csvst *st, const plan *p, const stepdef *d, long line)
 		return 0; /* an empty cell: the measurement was not taken */
 	const char *v = st->f[p->vcol];
 	double dv;
-	if (!st->steps || !num_ok(v, &dv))
+	size_t vn;
+	if (!st->steps || (!(wats__plain_decimal(v, &vn, &dv) && vn < 128) && !num_ok(v, &dv)))
 		return add_step(st, d, d->name, line);
 	if (status == WATS_STATUS_NONE)
 		status = p->nl <= 0 ? WATS_STATUS_PASSED : wats_compop_eval(p->op, dv, p->dl, p->dh);
-	wats_obj_builder b;
-	wats_numeric_texts t = { .value = v, .unit = p->unit, .low = p->low, .high = p->high,
-				 .op = p->op, .status = status, .value_len = st->fl[p->vcol],
-				 .unit_len = p->unit_len, .low_len = p->low_len, .high_len = p->high_len };
-	if (!wats__build_numeric_step(&b, st->r, "ET_NLT", p->name, p->name_len, &t))
+	if (!st->rtext) { /* the first planned step of this report: its copy of the constants */
+		char *t = wats__arena_bytes(&st->r->arena, st->ptext.len);
+		if (!t)
+			return wats__error_oom();
+		memcpy(t, st->ptext.ptr, st->ptext.len);
+		st->rtext = t;
+	}
+	wats_numeric_planned np = {
+		.type = "ET_NLT", .type_len = 6, .name = st->rtext + p->name_at, .name_len = p->name_len,
+		.unit = p->unit ? st->rtext + p->unit_at : NULL, .unit_len = p->unit_len,
+		.low = p->low ? st->rtext + p->low_at : NULL, .low_len = p->low_len,
+		.high = p->high ? st->rtext + p->high_at : NULL, .high_len = p->high_len,
+		.op = p->op_name, .op_len = p->op_len,
+	};
+	wats_node *step = wats__build_numeric_planned(st->r, &np, v, st->fl[p->vcol], status);
+	if (!step)
 		return wats__error_oom();
-	wats__build_push(st->steps, &st->last_step, b.obj);
+	wats__build_push(st->steps, &st->last_step, step);
 	if (status == WATS_STATUS_FAILED || status == WATS_STATUS_ERROR)
 		st->any_failed = 1;
 	return 0;
@@ -748,15 +787,10 @@ static int header_fields(csvst *st, long line)
 	wats_report *r = st->r;
 	wats_node *info = wats_report_info(r);
 	int rc = 0;
-	if (!st->hkind && m->nh) {
-		if (!(st->hkind = malloc((size_t)m->nh * sizeof(int))))
-			return wats__error_oom();
-		for (int i = 0; i < m->nh; i++)
-			st->hkind[i] = header_kind(m->hkeys[i]);
-	}
+	const unsigned char *taken = (const unsigned char *)(st->hkind + m->nh); /* see begin */
 	for (int i = 0; i < m->nh && !rc; i++) {
 		const char *k = m->hkeys[i], *v = val(st, &m->hvals[i]);
-		if (!v || !*v)
+		if (!v || !*v || taken[i])
 			continue;
 		switch (st->hkind[i]) {
 		case H_SN: rc = wats_report_set_sn(r, v); break;
@@ -815,15 +849,65 @@ static int finish(csvst *st)
 	return wats__cctx_emit(st->c, r);
 }
 
+/* The header members the report can be created with (see wats_header_texts): the last
+ * non-empty value of each, as header_fields would leave it; *taken marks them for
+ * header_fields to skip. A processCode that is not an integer stays with header_fields (it
+ * warns in its turn). */
+static const wats_header_texts *header_texts(csvst *st, wats_header_texts *h, char *code,
+					       size_t size, unsigned char *taken)
+{
+	const mapping *m = st->m;
+	memset(h, 0, sizeof(*h));
+	for (int i = 0; i < m->nh; i++) {
+		const char *v = val(st, &m->hvals[i]), **to = NULL;
+		taken[i] = 0;
+		if (!v || !*v)
+			continue;
+		switch (st->hkind[i]) {
+		case H_SN: to = &h->sn; break;
+		case H_PN: to = &h->pn; break;
+		case H_REV: to = &h->rev; break;
+		case H_STATION: to = &h->machine_name; break;
+		case H_LOCATION: to = &h->location; break;
+		case H_PURPOSE: to = &h->purpose; break;
+		case H_PROCESS: {
+			char *end;
+			long c = strtol(v, &end, 10);
+			if (*end)
+				continue;
+			snprintf(code, size, "%d", (int)c); /* as wats_report_set_process_code writes it */
+			to = &h->process_code;
+			v = code;
+			break;
+		}
+		default: continue;
+		}
+		*to = v;
+		taken[i] = 1;
+	}
+	return h;
+}
+
 static int begin(csvst *st, long line)
 {
-	int rc = wats__new_uut(&st->r, st->c);
+	const mapping *m = st->m;
+	if (!st->hkind && m->nh && !(st->hkind = malloc((size_t)m->nh * (sizeof(int) + 1))))
+		return wats__error_oom();
+	for (int i = 0; st->hkind && i < m->nh && !st->hkinds_known; i++)
+		st->hkind[i] = header_kind(m->hkeys[i]);
+	st->hkinds_known = 1;
+	unsigned char *taken = st->hkind ? (unsigned char *)(st->hkind + m->nh) : NULL;
+	wats_header_texts h;
+	char code[16];
+	int rc = wats__new_uut_with(&st->r, st->c, taken ? header_texts(st, &h, code, sizeof(code), taken)
+							 : NULL);
 	st->any_failed = st->result_set = 0;
 	if (rc)
 		return rc;
 	/* The fast path appends to the root's steps itself while only it has added steps. */
 	st->steps = wats__obj_get(wats_report_root(st->r), WATS_K_steps);
 	st->last_step = NULL;
+	st->rtext = NULL;
 	if (st->steps && (st->steps->kind != WATS_NODE_ARRAY || st->steps->len))
 		st->steps = NULL;
 	rc = header_fields(st, line);
@@ -1013,6 +1097,7 @@ int wats__csv_convert(const wats_converter *cv, wats__cctx *c)
 	free(st->f);
 	free(st->fl);
 	free(st->plans);
+	wats__buf_dispose(&st->ptext);
 	free(st->hkind);
 	free(st->cur_group);
 	wats__buf_dispose(&st->row);

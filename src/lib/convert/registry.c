@@ -691,7 +691,7 @@ static int run(size_t *count, const wats_converters *reg, const char *name, int 
 	double t0 = now_ms();
 	const char *shown = name ? name : "<buffer>";
 	wats__cctx c = { shown, data, len, 0, fd, opts->params, log, cb, payload, 0, 1.0, NULL,
-			 reg->blocks };
+			 reg->blocks, 0 };
 	const wats_converter *cv = NULL;
 	int rc = 0;
 	wats__idgen ids;

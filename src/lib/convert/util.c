@@ -248,15 +248,38 @@ int wats__set_num_text(wats_report *r, wats_node *obj, const char *key, const ch
 	return wats__error(WATS_EPARSE, WATS_ERRCLASS_CONVERT, "'%s' is not a number", text);
 }
 
+int wats__cctx_header_params(wats__cctx *c)
+{
+	static const char *const keys[] = { "partNumber", "partRevision", "processCode",
+					    "operationTypeCode", "operator", "station", "machineName",
+					    "location", "purpose" };
+	if (!c->header_params) {
+		c->header_params = -1;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (wats__cctx_param(c, keys[i]))
+				c->header_params = 1;
+	}
+	return c->header_params > 0;
+}
+
 int wats__new_uut(wats_report **out, wats__cctx *c)
+{
+	return wats__new_uut_with(out, c, NULL);
+}
+
+int wats__new_uut_with(wats_report **out, wats__cctx *c, const wats_header_texts *h)
 {
 	char id[37];
 	int rc = wats__cctx_new_id(c, id);
 	if (rc < 0)
 		return rc;
+	int params = wats__cctx_header_params(c);
 	if (c->ids) {
+		/* h at creation when no parameter is to be applied before it */
 		rc = wats__report_create_in(out, WATS_REPORT_UUT, id, wats__idgen_start(c->ids),
-					    c->blocks);
+					    c->blocks, params ? NULL : h);
+		if (!params)
+			h = NULL;
 	} else {
 		rc = wats_report_new(out, WATS_REPORT_UUT);
 		if (!rc)
@@ -267,21 +290,24 @@ int wats__new_uut(wats_report **out, wats__cctx *c)
 	wats_report *r = *out;
 	wats_report_set_mode(r, WATS_MODE_IMPORT);
 	const char *v;
-	if ((v = wats__cctx_param(c, "partNumber")))
-		wats_report_set_pn(r, v);
-	if ((v = wats__cctx_param(c, "partRevision")))
-		wats_report_set_rev(r, v);
-	if ((v = wats__cctx_param(c, "processCode")) || (v = wats__cctx_param(c, "operationTypeCode")))
-		wats_report_set_process_code(r, atoi(v));
-	if ((v = wats__cctx_param(c, "operator")))
-		wats_report_set_operator(r, v);
-	if ((v = wats__cctx_param(c, "station")) || (v = wats__cctx_param(c, "machineName")))
-		wats_report_set_machine_name(r, v);
-	if ((v = wats__cctx_param(c, "location")))
-		wats_report_set_location(r, v);
-	if ((v = wats__cctx_param(c, "purpose")))
-		wats_report_set_purpose(r, v);
-	return 0;
+	if (params) {
+		if ((v = wats__cctx_param(c, "partNumber")))
+			wats_report_set_pn(r, v);
+		if ((v = wats__cctx_param(c, "partRevision")))
+			wats_report_set_rev(r, v);
+		if ((v = wats__cctx_param(c, "processCode")) || (v = wats__cctx_param(c, "operationTypeCode")))
+			wats_report_set_process_code(r, atoi(v));
+		if ((v = wats__cctx_param(c, "operator")))
+			wats_report_set_operator(r, v);
+		if ((v = wats__cctx_param(c, "station")) || (v = wats__cctx_param(c, "machineName")))
+			wats_report_set_machine_name(r, v);
+		if ((v = wats__cctx_param(c, "location")))
+			wats_report_set_location(r, v);
+		if ((v = wats__cctx_param(c, "purpose")))
+			wats_report_set_purpose(r, v);
+	}
+	/* the converter's own values win over the parameters, as if set after them */
+	return h ? wats__report_put_header(r, h) : 0;
 }
 
 int wats__cctx_new_id(wats__cctx *c, char out[37])

@@ -91,7 +91,7 @@ static void extra(wr *w, const wats_node *m, int as_string_ok)
 			char msg[300];
 			snprintf(msg, sizeof(msg), "'%s' has no place in WSXF; not written", key);
 			wats_conversion_log *log = w->log;
-			wats__cctx c = { "wsxf", NULL, 0, 0, -1, NULL, log, NULL, NULL, 0, 1, NULL, NULL };
+			wats__cctx c = { "wsxf", NULL, 0, 0, -1, NULL, log, NULL, NULL, 0, 1, NULL, NULL, 0 };
 			wats__cctx_warn(&c, 0, w->path.ptr ? w->path.ptr : "", "%s", msg);
 		}
 		return;

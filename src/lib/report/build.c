@@ -76,57 +76,7 @@ int wats__report_empty(wats_report **out, wats_block_cache *cache)
 
 int wats__report_create(wats_report **out, wats_report_type type, const char *id, const char *start)
 {
-	return wats__report_create_in(out, type, id, start, NULL);
-}
-
-int wats__report_create_in(wats_report **out, wats_report_type type, const char *id,
-			   const char *start, wats_block_cache *cache)
-{
-	*out = NULL;
-	wats_report *r = wats__report_alloc(0);
-	if (!r)
-		return wats__error_oom();
-	wats__arena_use_cache(&r->arena, cache);
-	r->doc = &r->top;
-	r->top.kind = WATS_NODE_OBJECT;
-	/* The members and order of wats_report_new (report.c). */
-	wats_obj_builder b, i;
-	wats__build_on(&b, r, r->doc);
-	int uut = type == WATS_REPORT_UUT;
-	wats_node *info = NULL;
-	int ok = wats__build_textn(&b, WATS_K_id, WATS_NODE_STRING, id, strlen(id)) &&
-		 wats__build_static(&b, WATS_K_type, uut ? "T" : "R") == 0 &&
-		 wats__build_member(&b, WATS_K_pn, WATS_NODE_NULL) &&
-		 wats__build_member(&b, WATS_K_sn, WATS_NODE_NULL) &&
-		 wats__build_member(&b, WATS_K_rev, WATS_NODE_NULL) &&
-		 wats__build_member(&b, WATS_K_processCode, WATS_NODE_NULL) &&
-		 wats__build_static(&b, WATS_K_result, "P") == 0 &&
-		 wats__build_member(&b, WATS_K_machineName, WATS_NODE_NULL) &&
-		 wats__build_member(&b, WATS_K_location, WATS_NODE_NULL) &&
-		 wats__build_member(&b, WATS_K_purpose, WATS_NODE_NULL) &&
-		 wats__build_textn(&b, WATS_K_start, WATS_NODE_STRING, start, strlen(start)) &&
-		 (info = wats__build_member(&b, uut ? WATS_K_uut : WATS_K_uur, WATS_NODE_OBJECT));
-	if (ok) {
-		wats__build_on(&i, r, info);
-		ok = wats__build_static(&i, WATS_K_user, "") == 0 &&
-		     wats__build_member(&b, WATS_K_subUnits, WATS_NODE_ARRAY) &&
-		     wats__build_member(&b, WATS_K_miscInfos, WATS_NODE_ARRAY);
-	}
-	if (ok && uut) {
-		wats_node *root = wats__build_member(&b, WATS_K_root, WATS_NODE_OBJECT);
-		wats__build_on(&i, r, root ? root : r->doc);
-		ok = root && wats__build_static(&i, WATS_K_stepType, "SequenceCall") == 0 &&
-		     wats__build_static(&i, WATS_K_name, "MainSequence Callback") == 0 &&
-		     wats__build_static(&i, WATS_K_group, "M") == 0 &&
-		     wats__build_static(&i, WATS_K_status, "P") == 0 &&
-		     wats__build_member(&i, WATS_K_steps, WATS_NODE_ARRAY);
-	}
-	if (!ok) {
-		wats_report_free(r);
-		return wats__error_oom();
-	}
-	*out = r;
-	return 0;
+	return wats__report_create_in(out, type, id, start, NULL, NULL);
 }
 
 wats_node *wats__build_step(wats_obj_builder *b, wats_report *r, const char *type, const char *name,
@@ -183,9 +133,8 @@ static inline wats_node *put(wats_node *n, wats_node *parent, wats_node **prev, 
 /* Copy text into the batch's text block; *at moves on past its NUL. Measurement texts are
  * short (a value, a unit, a limit): copied with fixed-size moves the compiler inlines, two
  * overlapping ones per size class, instead of a call to memcpy for a few bytes. */
-static inline const char *text_in(char **at, const char *s, size_t len)
+static inline void at_copy(char *p, const char *s, size_t len)
 {
-	char *p = *at;
 	if (len >= 8 && len <= 16) {
 		memcpy(p, s, 8);
 		memcpy(p + len - 8, s + len - 8, 8);
@@ -200,6 +149,12 @@ static inline const char *text_in(char **at, const char *s, size_t len)
 		memcpy(p, s, len);
 	}
 	p[len] = '\0';
+}
+
+static inline const char *text_in(char **at, const char *s, size_t len)
+{
+	char *p = *at;
+	at_copy(p, s, len);
 	*at = p + len + 1;
 	return p;
 }
@@ -257,6 +212,123 @@ wats_node *wats__build_numeric_step(wats_obj_builder *b, wats_report *r, const c
 	b->r = r;
 	b->obj = step;
 	b->last = arr;
+	return step;
+}
+
+/* The header members of h in document order (NULL h: none). */
+static void header_order(const wats_header_texts *h, const char *v[7])
+{
+	static const wats_header_texts none;
+	if (!h)
+		h = &none;
+	v[0] = h->pn, v[1] = h->sn, v[2] = h->rev, v[3] = h->process_code;
+	v[4] = h->machine_name, v[5] = h->location, v[6] = h->purpose;
+}
+
+static const int header_keys[7] = { WATS_K_pn, WATS_K_sn, WATS_K_rev, WATS_K_processCode,
+				    WATS_K_machineName, WATS_K_location, WATS_K_purpose };
+
+int wats__report_put_header(wats_report *r, const wats_header_texts *h)
+{
+	const char *v[7];
+	header_order(h, v);
+	for (int i = 0; i < 7; i++)
+		if (v[i] && !wats__obj_put_text(r, r->doc, header_keys[i],
+						i == 3 ? WATS_NODE_NUMBER : WATS_NODE_STRING, v[i], strlen(v[i])))
+			return wats__failed();
+	return 0;
+}
+
+int wats__report_create_in(wats_report **out, wats_report_type type, const char *id,
+			   const char *start, wats_block_cache *cache, const wats_header_texts *h)
+{
+	*out = NULL;
+	wats_report *r = wats__report_alloc(0);
+	if (!r)
+		return wats__error_oom();
+	wats__arena_use_cache(&r->arena, cache);
+	r->doc = &r->top;
+	r->top.kind = WATS_NODE_OBJECT;
+	/* The members and order of wats_report_new (report.c), from one allocation: a converter
+	 * makes one report per row of some files. */
+	int uut = type == WATS_REPORT_UUT;
+	const char *v[7];
+	size_t vlen[7], id_len = strlen(id), start_len = strlen(start), bytes = id_len + start_len + 2;
+	header_order(h, v);
+	for (int i = 0; i < 7; i++)
+		bytes += v[i] ? (vlen[i] = strlen(v[i])) + 1 : 0;
+	wats_node *n = wats__arena_alloc(&r->arena, (uut ? 21 : 15) * sizeof(wats_node));
+	char *at = n ? wats__arena_bytes(&r->arena, bytes) : NULL;
+	if (!at) {
+		wats_report_free(r);
+		return wats__error_oom();
+	}
+	wats_node *doc = r->doc, *prev = NULL, *iprev = NULL;
+	put(n++, doc, &prev, WATS_K_id, WATS_NODE_STRING, text_in(&at, id, id_len), id_len);
+	put(n++, doc, &prev, WATS_K_type, WATS_NODE_STRING, uut ? "T" : "R", 1);
+	for (int i = 0; i < 7; i++) {
+		if (i == 4) /* result sits between processCode and machineName */
+			put(n++, doc, &prev, WATS_K_result, WATS_NODE_STRING, "P", 1);
+		if (v[i])
+			put(n++, doc, &prev, header_keys[i], i == 3 ? WATS_NODE_NUMBER : WATS_NODE_STRING,
+			    text_in(&at, v[i], vlen[i]), vlen[i]);
+		else
+			put(n++, doc, &prev, header_keys[i], WATS_NODE_NULL, NULL, 0);
+	}
+	put(n++, doc, &prev, WATS_K_start, WATS_NODE_STRING, text_in(&at, start, start_len), start_len);
+	wats_node *info = put(n++, doc, &prev, uut ? WATS_K_uut : WATS_K_uur, WATS_NODE_OBJECT, NULL, 0);
+	put(n++, info, &iprev, WATS_K_user, WATS_NODE_STRING, "", 0);
+	put(n++, doc, &prev, WATS_K_subUnits, WATS_NODE_ARRAY, NULL, 0);
+	put(n++, doc, &prev, WATS_K_miscInfos, WATS_NODE_ARRAY, NULL, 0);
+	if (uut) {
+		wats_node *root = put(n++, doc, &prev, WATS_K_root, WATS_NODE_OBJECT, NULL, 0), *rprev = NULL;
+		put(n++, root, &rprev, WATS_K_stepType, WATS_NODE_STRING, "SequenceCall", 12);
+		put(n++, root, &rprev, WATS_K_name, WATS_NODE_STRING, "MainSequence Callback", 21);
+		put(n++, root, &rprev, WATS_K_group, WATS_NODE_STRING, "M", 1);
+		put(n++, root, &rprev, WATS_K_status, WATS_NODE_STRING, "P", 1);
+		put(n++, root, &rprev, WATS_K_steps, WATS_NODE_ARRAY, NULL, 0);
+	}
+	*out = r;
+	return 0;
+}
+
+wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planned *p,
+				       const char *value, size_t value_len, wats_status status)
+{
+	size_t count = 10 + !!p->unit + !!p->high + !!p->low;
+	wats_node *n = wats__arena_alloc(&r->arena, count * sizeof(wats_node));
+	char *v = n ? wats__arena_bytes(&r->arena, value_len + 1) : NULL;
+	if (!v) {
+		wats__error_oom();
+		return NULL;
+	}
+	at_copy(v, value, value_len);
+	const char *st = wats__status_letter(status);
+	size_t st_len = st ? 1 : 0;
+	wats_node *step = n++, *prev = NULL;
+	memset(step, 0, sizeof(*step));
+	step->kind = WATS_NODE_OBJECT;
+	step->flags = WATS_NF_STATUS_SET; /* as wats_step_set_status leaves it */
+	put(n++, step, &prev, WATS_K_stepType, WATS_NODE_STRING, p->type, p->type_len);
+	put(n++, step, &prev, WATS_K_name, WATS_NODE_STRING, p->name, p->name_len);
+	put(n++, step, &prev, WATS_K_group, WATS_NODE_STRING, "M", 1);
+	put(n++, step, &prev, WATS_K_status, WATS_NODE_STRING, st, st_len);
+	wats_node *arr = put(n++, step, &prev, WATS_K_numericMeas, WATS_NODE_ARRAY, NULL, 0);
+	wats_node *m = n++, *mprev = NULL;
+	memset(m, 0, sizeof(*m));
+	m->kind = WATS_NODE_OBJECT;
+	m->parent = arr;
+	arr->u.first = m;
+	arr->len = 1;
+	put(n++, m, &mprev, WATS_K_status, WATS_NODE_STRING, st, st_len);
+	put(n++, m, &mprev, WATS_K_value, WATS_NODE_NUMBER, v, value_len);
+	if (p->unit)
+		put(n++, m, &mprev, WATS_K_unit, WATS_NODE_STRING, p->unit, p->unit_len);
+	put(n++, m, &mprev, WATS_K_compOp, WATS_NODE_STRING, p->op, p->op_len);
+	if (p->high)
+		put(n++, m, &mprev, WATS_K_highLimit, WATS_NODE_NUMBER, p->high, p->high_len);
+	if (p->low)
+		put(n++, m, &mprev, WATS_K_lowLimit, WATS_NODE_NUMBER, p->low, p->low_len);
 	return step;
 }
 

@@ -41,9 +41,17 @@ wats_node *wats__build_textn(wats_obj_builder *b, int key_id, wats_node_kind kin
 void wats__build_push(wats_node *arr, wats_node **last, wats_node *child);
 /** The report wats_report_new makes, with the caller's id and start text (both copied). */
 int wats__report_create(wats_report **out, wats_report_type type, const char *id, const char *start);
-/** The same with arena blocks from cache (NULL: from malloc). */
+/** Header members a converter knows before the report is made; NULL leaves a member null, as
+ * wats_report_new does. Texts are valid UTF-8 (not checked); process_code is integer text. */
+typedef struct wats_header_texts {
+	const char *pn, *sn, *rev, *process_code, *machine_name, *location, *purpose;
+} wats_header_texts;
+/** The same with arena blocks from cache (NULL: from malloc) and header members h (NULL:
+ * none): one allocation for the whole skeleton, no member looked up. */
 int wats__report_create_in(wats_report **out, wats_report_type type, const char *id,
-			   const char *start, wats_block_cache *cache);
+			   const char *start, wats_block_cache *cache, const wats_header_texts *h);
+/** Set the members of h that are not NULL on an existing report. NULL on OOM. */
+int wats__report_put_header(wats_report *r, const wats_header_texts *h);
 /** A report whose document is an empty object (what parsing "{}" gives), blocks from cache. */
 int wats__report_empty(wats_report **out, wats_block_cache *cache);
 /** Begin a step object: stepType (static text), name, group M, status st (marked as set).
@@ -75,6 +83,18 @@ wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_t
  * leave it (last member: numericMeas). The step, NULL on OOM. */
 wats_node *wats__build_numeric_step(wats_obj_builder *b, wats_report *r, const char *type,
 				    const char *name, size_t name_len, const wats_numeric_texts *t);
+
+/** A numeric step whose texts are all in place: static (type, op) or already in the report's
+ * arena (name, unit, limits: a converter copies a row's constant texts once per report and
+ * nodes share them; node texts are never changed in place). Only the value is copied. */
+typedef struct wats_numeric_planned {
+	const char *type, *name, *unit, *low, *high, *op; /* unit, low, high: NULL when absent */
+	size_t type_len, name_len, unit_len, low_len, high_len, op_len;
+} wats_numeric_planned;
+/** The same document as wats__build_numeric_step for the same texts (measurement without a
+ * name, value as JSON number text). The step, not yet appended; NULL on OOM. */
+wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planned *p,
+				       const char *value, size_t value_len, wats_status status);
 
 /** The code of the error just recorded (an invalid string, out of memory, ...). */
 static inline int wats__failed(void)
