@@ -39,64 +39,6 @@ static int is_secret(const char *key)
 	       !strcmp(key, "proxy.password");
 }
 
-/* Walk a dotted path; create objects on the way when create (set). Returns the parent and
- * the last component in *last (and *index >= 0 for "name[i]"). */
-static json_object *walk(json_object *root, const char *key, int create, char *last, size_t lastlen,
-			 int *index)
-{
-	char buf[512];
-	snprintf(buf, sizeof(buf), "%s", key);
-	json_object *cur = root;
-	char *save = NULL, *part = strtok_r(buf, ".", &save);
-	while (part) {
-		char *next = strtok_r(NULL, ".", &save);
-		int idx = -1;
-		char *br = strchr(part, '[');
-		if (br) {
-			idx = atoi(br + 1);
-			*br = '\0';
-		}
-		if (!next) {
-			snprintf(last, lastlen, "%s", part);
-			*index = idx;
-			return cur;
-		}
-		json_object *child;
-		if (!json_object_object_get_ex(cur, part, &child)) {
-			if (!create || idx >= 0)
-				return NULL;
-			child = json_object_new_object();
-			json_object_object_add(cur, part, child);
-		}
-		if (idx >= 0) {
-			if (!json_object_is_type(child, json_type_array) ||
-			    (size_t)idx >= json_object_array_length(child))
-				return NULL;
-			child = json_object_array_get_idx(child, (size_t)idx);
-		}
-		if (!json_object_is_type(child, json_type_object))
-			return NULL;
-		cur = child;
-		part = next;
-	}
-	return NULL;
-}
-
-static json_object *lookup(json_object *root, const char *key)
-{
-	char last[256];
-	int idx;
-	json_object *parent = walk(root, key, 0, last, sizeof(last), &idx), *v;
-	if (!parent || !json_object_object_get_ex(parent, last, &v))
-		return NULL;
-	if (idx >= 0) {
-		if (!json_object_is_type(v, json_type_array) || (size_t)idx >= json_object_array_length(v))
-			return NULL;
-		v = json_object_array_get_idx(v, (size_t)idx);
-	}
-	return v;
-}
-
 static void put_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
@@ -229,9 +171,12 @@ static int set(const char *path, const char *key, const char *value)
 		json_object_put(root);
 		return WATS_EXIT_INPUT;
 	}
-	char last[256];
-	int idx;
-	json_object *parent = walk(root, key, 1, last, sizeof(last), &idx);
+	/* Refused here: an [i] at the end, a missing array or element, a non-object on the way
+	 * (objects that are not there yet are made, in this copy only). */
+	char last[WATSD_CONFIG_KEY_MAX];
+	long idx;
+	json_object *parent = watsd_config_walk(root, key, WATSD_KEY_OBJECTS, last, sizeof(last), &idx,
+						NULL, 0);
 	json_object_put(root);
 	if (!parent || idx >= 0 || !*last) {
 		fprintf(stderr, "wats: config set: cannot set \"%s\" (a missing array element or a "
@@ -325,7 +270,7 @@ int wats_cmd_config(int argc, char **argv)
 			fprintf(stderr, "wats: config %s: %s\n", path, json_util_get_last_err());
 			return WATS_EXIT_INPUT;
 		}
-		json_object *v = lookup(root, pos[0]);
+		json_object *v = watsd_config_lookup(root, pos[0]);
 		int rc = WATS_EXIT_OK;
 		if (!v) {
 			fprintf(stderr, "wats: config %s: \"%s\" is not set (the default applies)\n", path, pos[0]);

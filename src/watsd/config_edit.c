@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,16 +50,26 @@ static void dir_of(char *dir, size_t size, const char *path)
 		*slash = '\0';
 }
 
-/* Set (value non-NULL, reference taken) or remove (NULL) a dotted key such as "server.url",
- * "watch[0].priority", "watch" or "watch[2]" (index == length appends). Objects on the way are
- * created; array elements must exist. */
-static int set_path(json_object *doc, const char *key, json_object *value, char *msg, size_t len)
+static json_object *walk_fail(char *msg, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static json_object *walk_fail(char *msg, size_t len, const char *fmt, ...)
 {
-	char buf[512];
-	if (!*key || strlen(key) >= sizeof(buf)) {
-		snprintf(msg, len, "key \"%s\": not a config key", key);
-		return -1;
+	if (msg && len) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, len, fmt, ap);
+		va_end(ap);
 	}
+	return NULL;
+}
+
+json_object *watsd_config_walk(json_object *doc, const char *key, watsd_key_mode mode, char *name,
+			       size_t namelen, long *index, char *msg, size_t msglen)
+{
+	char buf[WATSD_CONFIG_KEY_MAX];
+	if (!*key || strlen(key) >= sizeof(buf))
+		return walk_fail(msg, msglen, "key \"%s\": not a config key", key);
 	snprintf(buf, sizeof(buf), "%s", key);
 	json_object *cur = doc;
 	char *save = NULL, *part = strtok_r(buf, ".", &save);
@@ -69,60 +80,91 @@ static int set_path(json_object *doc, const char *key, json_object *value, char 
 		if (br) {
 			char *end;
 			idx = strtol(br + 1, &end, 10);
-			if (end == br + 1 || *end != ']' || end[1] || idx < 0) {
-				snprintf(msg, len, "key \"%s\": bad index in \"%s\"", key, part);
-				return -1;
-			}
+			if (end == br + 1 || *end != ']' || end[1] || idx < 0)
+				return walk_fail(msg, msglen, "key \"%s\": bad index in \"%s\"", key,
+						 part);
 			*br = '\0';
 		}
-		json_object *child = NULL;
-		int have = json_object_object_get_ex(cur, part, &child) && child;
 		if (!next && idx < 0) {
-			if (value)
-				json_object_object_add(cur, part, json_object_get(value));
-			else
-				json_object_object_del(cur, part);
-			return 0;
+			snprintf(name, namelen, "%s", part);
+			*index = -1;
+			return cur;
 		}
-		if (!have && idx < 0) {
+		json_object *child = NULL;
+		int present = json_object_object_get_ex(cur, part, &child);
+		/* Creating, FIND never; OBJECTS for an absent object; GROW also over a null, and
+		 * "name[0]" an array. */
+		int missing = mode == WATSD_KEY_GROW ? !child : !present;
+		if (missing && idx < 0 && mode != WATSD_KEY_FIND) {
 			child = json_object_new_object();
 			json_object_object_add(cur, part, child);
 		}
 		if (idx >= 0) {
-			if (!have && idx == 0) { /* "watch[0]..." in a file without "watch" */
+			if (missing && idx == 0 && mode == WATSD_KEY_GROW) {
 				child = json_object_new_array();
 				json_object_object_add(cur, part, child);
 			}
-			size_t n = child && json_object_is_type(child, json_type_array) ?
-				   json_object_array_length(child) : 0;
-			if (!child || !json_object_is_type(child, json_type_array) || (size_t)idx > n) {
-				snprintf(msg, len, "key \"%s\": %s has no element %ld (it has %zu)", key, part,
-					 idx, n);
-				return -1;
-			}
-			json_object *arr = child;
+			int arr = child && json_object_is_type(child, json_type_array);
+			size_t n = arr ? json_object_array_length(child) : 0;
+			/* GROW may append: [n] is the next element. */
+			if (!arr || (size_t)idx > n || ((size_t)idx == n && mode != WATSD_KEY_GROW))
+				return walk_fail(msg, msglen, "key \"%s\": %s has no element %ld (it has %zu)",
+						 key, part, idx, n);
 			if (!next) {
-				if (!value && (size_t)idx < n)
-					json_object_array_del_idx(arr, (size_t)idx, 1);
-				else if (value && (size_t)idx < n)
-					json_object_array_put_idx(arr, (size_t)idx, json_object_get(value));
-				else if (value)
-					json_object_array_add(arr, json_object_get(value));
-				return 0;
+				snprintf(name, namelen, "%s", part);
+				*index = idx;
+				return child;
 			}
 			if ((size_t)idx == n)
-				json_object_array_add(arr, json_object_new_object());
-			child = json_object_array_get_idx(arr, (size_t)idx);
+				json_object_array_add(child, json_object_new_object());
+			child = json_object_array_get_idx(child, (size_t)idx);
 		}
-		if (!json_object_is_type(child, json_type_object)) {
-			snprintf(msg, len, "key \"%s\": \"%s\" is not an object", key, part);
-			return -1;
-		}
+		if (!json_object_is_type(child, json_type_object))
+			return walk_fail(msg, msglen, "key \"%s\": \"%s\" is not an object", key, part);
 		cur = child;
 		part = next;
 	}
-	snprintf(msg, len, "key \"%s\": not a config key", key);
-	return -1;
+	return walk_fail(msg, msglen, "key \"%s\": not a config key", key);
+}
+
+json_object *watsd_config_lookup(json_object *doc, const char *key)
+{
+	char name[WATSD_CONFIG_KEY_MAX];
+	long idx;
+	json_object *at = watsd_config_walk(doc, key, WATSD_KEY_FIND, name, sizeof(name), &idx, NULL, 0),
+		    *v = NULL;
+	if (!at)
+		return NULL;
+	if (idx >= 0)
+		return json_object_array_get_idx(at, (size_t)idx);
+	return json_object_object_get_ex(at, name, &v) ? v : NULL;
+}
+
+/* Set (value non-NULL, reference taken) or remove (NULL) a dotted key such as "server.url",
+ * "watch[0].priority", "watch" or "watch[2]" (index == length appends). Objects on the way are
+ * created; array elements must exist. */
+static int set_path(json_object *doc, const char *key, json_object *value, char *msg, size_t len)
+{
+	char name[WATSD_CONFIG_KEY_MAX];
+	long idx;
+	json_object *at = watsd_config_walk(doc, key, WATSD_KEY_GROW, name, sizeof(name), &idx, msg, len);
+	if (!at)
+		return -1;
+	if (idx < 0) {
+		if (value)
+			json_object_object_add(at, name, json_object_get(value));
+		else
+			json_object_object_del(at, name);
+		return 0;
+	}
+	size_t n = json_object_array_length(at);
+	if (!value && (size_t)idx < n)
+		json_object_array_del_idx(at, (size_t)idx, 1);
+	else if (value && (size_t)idx < n)
+		json_object_array_put_idx(at, (size_t)idx, json_object_get(value));
+	else if (value)
+		json_object_array_add(at, json_object_get(value));
+	return 0;
 }
 
 /* Apply one change. A secret whose section names a *_file goes to that file: with sw NULL

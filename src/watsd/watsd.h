@@ -97,6 +97,26 @@ struct json_object;
 int watsd_config_apply(const char *path, struct json_object *changes, struct json_object **errors,
 		       char *err, size_t errlen);
 
+/* The one walker of dotted config keys ("server.url", "watch[0].priority", "watch[2]"), for
+ * watsd_config_apply and `wats config get/set`. Parts are split at '.' (empty parts skipped);
+ * "name[i]" is element i of the array name (i: a decimal >= 0). Returns the value holding the
+ * last part, borrowed from doc: an object, with *index -1 and the member's name in name
+ * (namelen >= WATSD_CONFIG_KEY_MAX), or, for "name[i]", the array, with *index i (name: the
+ * array's). NULL when the key is malformed or cannot be followed; msg (may be NULL) then says
+ * why, as `key "K": ...`. The mode says what happens to parts that are not there: */
+#define WATSD_CONFIG_KEY_MAX 512
+typedef enum watsd_key_mode {
+	WATSD_KEY_FIND,    /* nothing is created: every part must exist, every [i] < the length */
+	WATSD_KEY_OBJECTS, /* absent objects on the way are created; arrays and elements must exist */
+	WATSD_KEY_GROW,    /* absent or null objects on the way are created, "name[0]" creates the
+			    * array, [length] appends ({} on the way): what watsd_config_apply does */
+} watsd_key_mode;
+struct json_object *watsd_config_walk(struct json_object *doc, const char *key, watsd_key_mode mode,
+				      char *name, size_t namelen, long *index, char *msg,
+				      size_t msglen);
+/* The value at key in doc (borrowed); NULL when it is absent, null or cannot be followed. */
+struct json_object *watsd_config_lookup(struct json_object *doc, const char *key);
+
 /* ---- logging (log.c) ---- */
 
 int watsd_log_open(const watsd_config *cfg, char *err, size_t errlen);

@@ -396,6 +396,60 @@ static void test_config_cli(void **state)
 	assert_int_equal(tu_run(get, &out, &err), 1);
 	free(out);
 	free(err);
+	/* get: an array element, a member of one, and what is not there (exit 1, the default
+	 * applies): a missing key, a missing element, an array or a string as a parent, a
+	 * malformed index. */
+	get[3] = (char *)"watch[0].path";
+	assert_int_equal(tu_run(get, &out, &err), 0);
+	char want[4200];
+	snprintf(want, sizeof(want), "%s\n", f->inbox);
+	assert_string_equal(out, want);
+	free(out);
+	free(err);
+	get[3] = (char *)"watch[0]";
+	assert_int_equal(tu_run(get, &out, &err), 0);
+	assert_true(out[0] == '{' && strstr(out, "\"path\":"));
+	free(out);
+	free(err);
+	static const char *const unset[] = { "queue.nope", "nope.x", "watch[1]", "watch[1].path",
+					     "watch.path", "server.url.x", "server.url[0]", "watch[x]",
+					     "watch[-1]" };
+	for (size_t i = 0; i < sizeof(unset) / sizeof(unset[0]); i++) {
+		get[3] = (char *)unset[i];
+		assert_int_equal(tu_run(get, &out, &err), 1);
+		assert_string_equal(out, "");
+		char msg[256];
+		snprintf(msg, sizeof(msg), "\"%s\" is not set (the default applies)\n", unset[i]);
+		assert_non_null(strstr(err, msg));
+		free(out);
+		free(err);
+	}
+	/* set: a missing element, an element itself, a non-object on the way: refused before
+	 * the file is touched (usage, exit 2); a missing object on the way is made. */
+	static const char *const refused[] = { "watch[1].path", "watch[0]", "server.url.x",
+					       "watch.path", "nope[0].x" };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		set[3] = (char *)refused[i];
+		set[4] = (char *)"1";
+		assert_int_equal(tu_run(set, &out, &err), 2);
+		char msg[256];
+		snprintf(msg, sizeof(msg), "wats: config set: cannot set \"%s\" (a missing array "
+			 "element or a non-object on the way)\n", refused[i]);
+		assert_string_equal(err, msg);
+		free(out);
+		free(err);
+	}
+	set[3] = (char *)"log.level";
+	set[4] = (char *)"debug";
+	assert_int_equal(tu_run(set, &out, &err), 0);
+	assert_string_equal(out, "log.level = debug\n");
+	free(out);
+	free(err);
+	get[3] = (char *)"log.level";
+	assert_int_equal(tu_run(get, &out, &err), 0);
+	assert_string_equal(out, "debug\n");
+	free(out);
+	free(err);
 	char *show[] = { (char *)tu_cli(), (char *)"config", (char *)"show", (char *)"--config", cfg, NULL };
 	assert_int_equal(tu_run(show, &out, &err), 0);
 	assert_non_null(strstr(out, "(set, hidden)"));
