@@ -72,9 +72,15 @@ typedef struct csvst {
 	struct plan *plans; /* wide layout: one per mapping step, once the columns are known */
 	wats_buf ptext;     /* the plans' constant texts, copied into each report at once */
 	const char *rtext;  /* that copy in the current report */
+	unsigned char cls[256]; /* byte classes of split (C_END, C_SPACE) for cls_delim */
+	char cls_delim;
+	int cls_ready;
 	int *hkind;         /* what each header key of the mapping sets (H_...), then a flag
 			     * per key: set at the report's creation (begin) */
 	int hkinds_known;
+	const char *code_of; /* the constant processCode text last read, and what it gave */
+	char code[24];
+	int code_ok;
 	wats_buf row;  /* joined physical lines of a quoted multi-line record */
 	wats_buf copy; /* the record as split (split cuts it up; a continued record is re-split) */
 	wats_report *r;
@@ -392,10 +398,26 @@ static const char *val(csvst *st, const ref *r)
 }
 
 /* Split one record; handles quotes ("" inside). Returns 0, or 1 when a quote is still open. */
+/* Byte classes for split: the end of a field (NUL or the delimiter) and isspace, looked up
+ * once per byte value instead of two compares and a ctype call per character. */
+enum { C_END = 1, C_SPACE = 2 };
+
+static void classes(csvst *st, char d)
+{
+	for (int c = 0; c < 256; c++)
+		st->cls[c] = (unsigned char)((c == 0 || c == (unsigned char)d ? C_END : 0) |
+					     (isspace(c) ? C_SPACE : 0));
+	st->cls_delim = d;
+	st->cls_ready = 1;
+}
+
 static int split(csvst *st, char *s)
 {
 	st->nf = 0;
 	char d = st->delim;
+	if (!st->cls_ready || st->cls_delim != d)
+		classes(st, d);
+	const unsigned char *cls = st->cls;
 	char *p = s;
 	for (;;) {
 		if (st->nf == st->capf) {
@@ -430,16 +452,16 @@ static int split(csvst *st, char *s)
 			while (*p && *p != d)
 				p++; /* text after the closing quote is ignored */
 		} else {
-			while (*p && *p != d)
+			while (!(cls[(unsigned char)*p] & C_END))
 				p++;
 			out = p;
 		}
 		char end = *p;
 		*out = '\0';
 		/* trimmed as wats__trim does, without its strlen: the field ends at out */
-		while (start < out && isspace((unsigned char)*start))
+		while (start < out && (cls[(unsigned char)*start] & C_SPACE))
 			start++;
-		while (out > start && isspace((unsigned char)out[-1]))
+		while (out > start && (cls[(unsigned char)out[-1]] & C_SPACE))
 			*--out = '\0';
 		st->fl[st->nf] = (size_t)(out - start);
 		st->f[st->nf++] = start;
@@ -785,7 +807,6 @@ static int header_fields(csvst *st, long line)
 {
 	const mapping *m = st->m;
 	wats_report *r = st->r;
-	wats_node *info = wats_report_info(r);
 	int rc = 0;
 	const unsigned char *taken = (const unsigned char *)(st->hkind + m->nh); /* see begin */
 	for (int i = 0; i < m->nh && !rc; i++) {
@@ -826,8 +847,8 @@ static int header_fields(csvst *st, long line)
 		case H_STATION: rc = wats_report_set_machine_name(r, v); break;
 		case H_LOCATION: rc = wats_report_set_location(r, v); break;
 		case H_PURPOSE: rc = wats_report_set_purpose(r, v); break;
-		case H_INFO_TEXT: rc = wats_node_set_string(r, info, k, v); break;
-		case H_INFO_NUM: rc = set_num(st, info, k, v, line, k); break;
+		case H_INFO_TEXT: rc = wats_node_set_string(r, wats_report_info(r), k, v); break;
+		case H_INFO_NUM: rc = set_num(st, wats_report_info(r), k, v, line, k); break;
 		case H_MISC: rc = wats_report_add_misc_info(NULL, r, k + 5, v); break;
 		case H_SEQ_NAME: rc = wats_step_set_seq_call(wats_report_root(r), NULL, v, NULL); break;
 		case H_SEQ_VERSION: rc = wats_step_set_seq_call(wats_report_root(r), NULL, NULL, v); break;
@@ -843,9 +864,12 @@ static int finish(csvst *st)
 		return 0;
 	wats_report *r = st->r;
 	st->r = NULL;
+	wats_status result = st->any_failed ? WATS_STATUS_FAILED : WATS_STATUS_PASSED;
 	if (!st->result_set)
-		wats_report_set_result(r, st->any_failed ? WATS_STATUS_FAILED : WATS_STATUS_PASSED);
-	wats_step_set_status(wats_report_root(r), wats_report_result(r));
+		wats_report_set_result(r, result);
+	else
+		result = wats_report_result(r);
+	wats_step_set_status(wats_report_root(r), result);
 	return wats__cctx_emit(st->c, r);
 }
 
@@ -853,8 +877,7 @@ static int finish(csvst *st)
  * non-empty value of each, as header_fields would leave it; *taken marks them for
  * header_fields to skip. A processCode that is not an integer stays with header_fields (it
  * warns in its turn). */
-static const wats_header_texts *header_texts(csvst *st, wats_header_texts *h, char *code,
-					       size_t size, unsigned char *taken)
+static const wats_header_texts *header_texts(csvst *st, wats_header_texts *h, unsigned char *taken)
 {
 	const mapping *m = st->m;
 	memset(h, 0, sizeof(*h));
@@ -871,13 +894,19 @@ static const wats_header_texts *header_texts(csvst *st, wats_header_texts *h, ch
 		case H_LOCATION: to = &h->location; break;
 		case H_PURPOSE: to = &h->purpose; break;
 		case H_PROCESS: {
-			char *end;
-			long c = strtol(v, &end, 10);
-			if (*end)
+			/* a literal or @Key value is parsed once per file; a cell every row */
+			const ref *cr = &m->hvals[i];
+			if (!(cr->lit || cr->block) || v != st->code_of) {
+				char *end;
+				long c = strtol(v, &end, 10);
+				st->code_ok = !*end;
+				wats__format_int(st->code, (int)c); /* as wats_report_set_process_code */
+				st->code_of = v;
+			}
+			if (!st->code_ok)
 				continue;
-			snprintf(code, size, "%d", (int)c); /* as wats_report_set_process_code writes it */
 			to = &h->process_code;
-			v = code;
+			v = st->code;
 			break;
 		}
 		default: continue;
@@ -898,8 +927,7 @@ static int begin(csvst *st, long line)
 	st->hkinds_known = 1;
 	unsigned char *taken = st->hkind ? (unsigned char *)(st->hkind + m->nh) : NULL;
 	wats_header_texts h;
-	char code[16];
-	int rc = wats__new_uut_with(&st->r, st->c, taken ? header_texts(st, &h, code, sizeof(code), taken)
+	int rc = wats__new_uut_with(&st->r, st->c, taken ? header_texts(st, &h, taken)
 							 : NULL);
 	st->any_failed = st->result_set = 0;
 	if (rc)

@@ -292,11 +292,25 @@ int wats__report_create_in(wats_report **out, wats_report_type type, const char 
 	return 0;
 }
 
+/* One node of a batch whose place is known: its next sibling and its child count are given,
+ * not found by walking or counting (the batch's nodes are contiguous). */
+static inline void fill(wats_node *n, wats_node *parent, wats_node *next, int key_id,
+			wats_node_kind kind, const void *str, size_t len)
+{
+	n->next = next;
+	n->parent = parent;
+	n->u.str = str;
+	n->len = (uint32_t)len;
+	n->kind = (uint8_t)kind;
+	n->flags = 0;
+	n->key_id = (uint16_t)(key_id + 1);
+}
+
 wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planned *p,
 				       const char *value, size_t value_len, wats_status status)
 {
-	size_t count = 10 + !!p->unit + !!p->high + !!p->low;
-	wats_node *n = wats__arena_alloc(&r->arena, count * sizeof(wats_node));
+	size_t extra = !!p->unit + !!p->high + !!p->low;
+	wats_node *n = wats__arena_alloc(&r->arena, (10 + extra) * sizeof(wats_node));
 	char *v = n ? wats__arena_bytes(&r->arena, value_len + 1) : NULL;
 	if (!v) {
 		wats__error_oom();
@@ -305,30 +319,27 @@ wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planne
 	at_copy(v, value, value_len);
 	const char *st = wats__status_letter(status);
 	size_t st_len = st ? 1 : 0;
-	wats_node *step = n++, *prev = NULL;
-	memset(step, 0, sizeof(*step));
-	step->kind = WATS_NODE_OBJECT;
+	/* n[0] the step: stepType name group status numericMeas (n[1..5]); n[6] the measurement:
+	 * status value [unit] compOp [highLimit] [lowLimit] (n[7..]). */
+	wats_node *step = n, *m = n + 6, *last = n + 9 + extra, *c = n + 7;
+	fill(step, NULL, NULL, -1, WATS_NODE_OBJECT, n + 1, 5); /* key -1: none */
 	step->flags = WATS_NF_STATUS_SET; /* as wats_step_set_status leaves it */
-	put(n++, step, &prev, WATS_K_stepType, WATS_NODE_STRING, p->type, p->type_len);
-	put(n++, step, &prev, WATS_K_name, WATS_NODE_STRING, p->name, p->name_len);
-	put(n++, step, &prev, WATS_K_group, WATS_NODE_STRING, "M", 1);
-	put(n++, step, &prev, WATS_K_status, WATS_NODE_STRING, st, st_len);
-	wats_node *arr = put(n++, step, &prev, WATS_K_numericMeas, WATS_NODE_ARRAY, NULL, 0);
-	wats_node *m = n++, *mprev = NULL;
-	memset(m, 0, sizeof(*m));
-	m->kind = WATS_NODE_OBJECT;
-	m->parent = arr;
-	arr->u.first = m;
-	arr->len = 1;
-	put(n++, m, &mprev, WATS_K_status, WATS_NODE_STRING, st, st_len);
-	put(n++, m, &mprev, WATS_K_value, WATS_NODE_NUMBER, v, value_len);
+	fill(n + 1, step, n + 2, WATS_K_stepType, WATS_NODE_STRING, p->type, p->type_len);
+	fill(n + 2, step, n + 3, WATS_K_name, WATS_NODE_STRING, p->name, p->name_len);
+	fill(n + 3, step, n + 4, WATS_K_group, WATS_NODE_STRING, "M", 1);
+	fill(n + 4, step, n + 5, WATS_K_status, WATS_NODE_STRING, st, st_len);
+	fill(n + 5, step, NULL, WATS_K_numericMeas, WATS_NODE_ARRAY, m, 1);
+	fill(m, n + 5, NULL, -1, WATS_NODE_OBJECT, c, 3 + extra);
+	fill(c, m, c + 1, WATS_K_status, WATS_NODE_STRING, st, st_len), c++;
+	fill(c, m, c + 1, WATS_K_value, WATS_NODE_NUMBER, v, value_len), c++;
 	if (p->unit)
-		put(n++, m, &mprev, WATS_K_unit, WATS_NODE_STRING, p->unit, p->unit_len);
-	put(n++, m, &mprev, WATS_K_compOp, WATS_NODE_STRING, p->op, p->op_len);
+		fill(c, m, c + 1, WATS_K_unit, WATS_NODE_STRING, p->unit, p->unit_len), c++;
+	fill(c, m, c + 1, WATS_K_compOp, WATS_NODE_STRING, p->op, p->op_len), c++;
 	if (p->high)
-		put(n++, m, &mprev, WATS_K_highLimit, WATS_NODE_NUMBER, p->high, p->high_len);
+		fill(c, m, c + 1, WATS_K_highLimit, WATS_NODE_NUMBER, p->high, p->high_len), c++;
 	if (p->low)
-		put(n++, m, &mprev, WATS_K_lowLimit, WATS_NODE_NUMBER, p->low, p->low_len);
+		fill(c, m, c + 1, WATS_K_lowLimit, WATS_NODE_NUMBER, p->low, p->low_len), c++;
+	last->next = NULL;
 	return step;
 }
 

@@ -472,18 +472,26 @@ int wats__obj_set_num(wats_report *r, wats_node *obj, int key_id, double value)
 	return 0;
 }
 
-int wats__obj_set_int(wats_report *r, wats_node *obj, int key_id, int64_t value)
+size_t wats__format_int(char buf[24], int64_t value)
 {
-	/* Digits from the end (snprintf's format parsing cost more than the rest of the set). */
-	char buf[24], *p = buf + sizeof(buf);
+	/* Digits from the end: snprintf's format parsing cost more than the rest of a setter. */
+	char tmp[24], *p = tmp + sizeof(tmp);
 	uint64_t u = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
 	do
 		*--p = (char)('0' + u % 10);
 	while (u /= 10);
 	if (value < 0)
 		*--p = '-';
-	size_t len = (size_t)(buf + sizeof(buf) - p);
-	memmove(buf, p, len);
+	size_t len = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return len;
+}
+
+int wats__obj_set_int(wats_report *r, wats_node *obj, int key_id, int64_t value)
+{
+	char buf[24];
+	size_t len = wats__format_int(buf, value);
 	wats_node *n = wats__obj_put(r, obj, key_id, WATS_NODE_NUMBER);
 	if (!n)
 		return WATS_ENOMEM;

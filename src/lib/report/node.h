@@ -149,6 +149,8 @@ int wats__obj_num(const wats_node *obj, int key_id, double *out);
 /** Numeric value of a number node or numeric string node: 0 or -1. */
 int wats__node_to_double(const wats_node *n, double *out);
 
+/** value in decimal and a NUL into buf (at most 20 characters + NUL): the length. */
+size_t wats__format_int(char buf[24], int64_t value);
 /** Shortest text that reads back as the same double; integral values get ".0". */
 int wats__format_double(char *buf, size_t size, double v);
 
