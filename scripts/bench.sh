@@ -46,6 +46,16 @@ if [ -x "$build/bench/queue_bench" ]; then
 	rm -rf "$qdir"
 fi
 
+# ---- the resident memory of the libraries watsd links, before any work (issue 8) ----
+if [ -x "$build/bench/rss_floor_curl" ]; then
+	echo "| process | RSS | anonymous | file-backed |"
+	echo "|---|---|---|---|"
+	for b in plain curl store; do
+		"$build/bench/rss_floor_$b"
+		[ "$b" = plain ] || "$build/bench/rss_floor_$b" init
+	done
+fi
+
 # ---- watsd end to end (files dropped -> uploaded to wats-devserver) ----
 if [ -x "$build/src/watsd/watsd" ] && [ -x "$build/src/devserver/wats-devserver" ]; then
 	"$here/bench/watsd_bench.sh" "$build" "${WATS_BENCH_WATSD_N:-2000}"
