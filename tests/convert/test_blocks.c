@@ -268,6 +268,40 @@ static void test_create_with_header(void **state)
 	}
 }
 
+/* The writer checks every text itself (yajl's own check is off): a string that bypassed the
+ * setters' check (the unchecked internal builders) is refused with its path, ASCII around it
+ * or not, and so is a key; valid multi-byte text after eight ASCII bytes passes. */
+static void test_writer_checks_utf8(void **state)
+{
+	(void)state;
+	const char *bad[] = { "\xff", "abcdefgh\xc3", "abcdefghijklmnop\xed\xa0\x80", "\xc0\xaf" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		wats_report *r = NULL;
+		assert_int_equal(wats__report_create_in(&r, WATS_REPORT_UUT, "0b6f2a43-52c6-4f0e-9a43-35c1c0e2a003",
+							"2024-03-05T10:15:30.250+01:00", NULL, NULL), 0);
+		assert_non_null(wats__obj_put_text(r, r->doc, WATS_K_sn, WATS_NODE_STRING, bad[i], strlen(bad[i])));
+		char *out = NULL;
+		assert_int_equal(wats_report_write(&out, NULL, r, 0), WATS_EINVAL);
+		assert_null(out);
+		assert_non_null(strstr(wats_error_last()->message, "sn: string is not valid UTF-8"));
+		wats_report_free(r);
+	}
+	wats_report *r = NULL;
+	assert_int_equal(wats__report_create_in(&r, WATS_REPORT_UUT, "0b6f2a43-52c6-4f0e-9a43-35c1c0e2a003",
+						"2024-03-05T10:15:30.250+01:00", NULL, NULL), 0);
+	assert_non_null(wats__obj_put_text(r, r->doc, WATS_K_sn, WATS_NODE_STRING, "abcdefgh\xc3\xbc\xe2\x82\xac", 13));
+	char *out = NULL;
+	assert_int_equal(wats_report_write(&out, NULL, r, 0), 0);
+	assert_non_null(strstr(out, "\"sn\":\"abcdefgh\xc3\xbc\xe2\x82\xac\""));
+	wats_free(out);
+	wats_node *k = wats__node_new_keyed(r, WATS_NODE_NULL, "k\xff", 2);
+	assert_non_null(k);
+	wats__node_append(r, r->doc, k);
+	assert_int_equal(wats_report_write(&out, NULL, r, 0), WATS_EINVAL);
+	assert_non_null(strstr(wats_error_last()->message, "not valid UTF-8"));
+	wats_report_free(r);
+}
+
 static void test_free_on_other_thread(void **state)
 {
 	(void)state;
@@ -325,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_registry_files),
 		cmocka_unit_test(test_free_on_other_thread),
 		cmocka_unit_test(test_create_with_header),
+		cmocka_unit_test(test_writer_checks_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

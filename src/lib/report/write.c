@@ -14,6 +14,7 @@
 #include "report/node.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 typedef struct write_state {
 	wats_buf out;
@@ -96,14 +97,18 @@ static int gen_node(yajl_gen g, const wats_node *n)
 		}
 		break;
 	case WATS_NODE_STRING:
+		if (!wats__utf8_valid(n->u.str, n->len))
+			return gen_error(n, yajl_gen_invalid_string);
 		st = yajl_gen_string(g, (const unsigned char *)n->u.str, n->len);
 		break;
 	case WATS_NODE_OBJECT:
 		st = yajl_gen_map_open(g);
 		for (const wats_node *c = n->u.first; c && st == yajl_gen_status_ok; c = c->next) {
 			const char *key = wats__node_keystr(c);
-			size_t klen = c->key_id && c->key_id != WATS_KEY_EXTERNAL ? wats__key_lens[c->key_id - 1]
-										 : strlen(key);
+			int known = c->key_id && c->key_id != WATS_KEY_EXTERNAL; /* interned: valid */
+			size_t klen = known ? wats__key_lens[c->key_id - 1] : strlen(key);
+			if (!known && !wats__utf8_valid(key, klen))
+				return gen_error(c, yajl_gen_invalid_string);
 			st = yajl_gen_string(g, (const unsigned char *)key, klen);
 			if (st != yajl_gen_status_ok)
 				return gen_error(c, st);
@@ -143,7 +148,9 @@ int wats_report_write(char **out, size_t *len, const wats_report *report, unsign
 		return wats__error_oom();
 	}
 	yajl_gen_config(g, yajl_gen_print_callback, print_cb, &w);
-	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+	/* Strings are checked here (util/utf8.c, eight ASCII bytes at a time) and interned keys
+	 * not at all: yajl's own check went byte by byte over every key and value. */
+	yajl_gen_config(g, yajl_gen_validate_utf8, 0);
 	if (flags & WATS_WRITE_PRETTY) {
 		yajl_gen_config(g, yajl_gen_beautify, 1);
 		yajl_gen_config(g, yajl_gen_indent_string, "  ");
