@@ -110,17 +110,25 @@ wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_t
 	return m.obj;
 }
 
-/* Fill node n (of a batch) as a member key_id of parent after *prev. */
-static inline wats_node *put(wats_node *n, wats_node *parent, wats_node **prev, int key_id,
-			     wats_node_kind kind, const char *str, size_t len)
+/* One node of a batch whose place is known: its next sibling and its child count are given,
+ * not found by walking or counting (the batch's nodes are contiguous). */
+static inline void fill(wats_node *n, wats_node *parent, wats_node *next, int key_id,
+			wats_node_kind kind, const void *str, size_t len)
 {
-	n->next = NULL;
+	n->next = next;
 	n->parent = parent;
 	n->u.str = str;
 	n->len = (uint32_t)len;
 	n->kind = (uint8_t)kind;
 	n->flags = 0;
 	n->key_id = (uint16_t)(key_id + 1);
+}
+
+/* Fill node n (of a batch) as a member key_id of parent after *prev. */
+static inline wats_node *put(wats_node *n, wats_node *parent, wats_node **prev, int key_id,
+			     wats_node_kind kind, const char *str, size_t len)
+{
+	fill(n, parent, NULL, key_id, kind, str, len);
 	if (*prev)
 		(*prev)->next = n;
 	else
@@ -290,20 +298,6 @@ int wats__report_create_in(wats_report **out, wats_report_type type, const char 
 	}
 	*out = r;
 	return 0;
-}
-
-/* One node of a batch whose place is known: its next sibling and its child count are given,
- * not found by walking or counting (the batch's nodes are contiguous). */
-static inline void fill(wats_node *n, wats_node *parent, wats_node *next, int key_id,
-			wats_node_kind kind, const void *str, size_t len)
-{
-	n->next = next;
-	n->parent = parent;
-	n->u.str = str;
-	n->len = (uint32_t)len;
-	n->kind = (uint8_t)kind;
-	n->flags = 0;
-	n->key_id = (uint16_t)(key_id + 1);
 }
 
 wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planned *p,
