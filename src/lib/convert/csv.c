@@ -80,7 +80,6 @@ typedef struct csvst {
 	int hkinds_known;
 	const char *code_of; /* the constant processCode text last read, and what it gave */
 	char code[24];
-	int code_ok;
 	wats_buf row;  /* joined physical lines of a quoted multi-line record */
 	wats_buf copy; /* the record as split (split cuts it up; a continued record is re-split) */
 	wats_report *r;
@@ -808,7 +807,7 @@ static int header_fields(csvst *st, long line)
 	const mapping *m = st->m;
 	wats_report *r = st->r;
 	int rc = 0;
-	const unsigned char *taken = (const unsigned char *)(st->hkind + m->nh); /* see begin */
+	const unsigned char *taken = st->hkind ? (const unsigned char *)(st->hkind + m->nh) : NULL; /* see begin */
 	for (int i = 0; i < m->nh && !rc; i++) {
 		const char *k = m->hkeys[i], *v = val(st, &m->hvals[i]);
 		if (!v || !*v || taken[i])
@@ -899,12 +898,11 @@ static const wats_header_texts *header_texts(csvst *st, wats_header_texts *h, un
 			if (!(cr->lit || cr->block) || v != st->code_of) {
 				char *end;
 				long c = strtol(v, &end, 10);
-				st->code_ok = !*end;
+				if (*end) /* st->code may hold an earlier key's value, still to be used */
+					continue;
 				wats__format_int(st->code, (int)c); /* as wats_report_set_process_code */
 				st->code_of = v;
 			}
-			if (!st->code_ok)
-				continue;
 			to = &h->process_code;
 			v = st->code;
 			break;
