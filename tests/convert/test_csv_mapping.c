@@ -166,6 +166,35 @@ static void test_edit_seen(void **state)
 	free(dir);
 }
 
+/* A header key given twice: the last usable value wins, as the general path does; a later
+ * processCode that is not an integer is ignored (with a warning) and leaves the earlier one. */
+static void test_header_key_twice(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), csv[1024], map[1024];
+	snprintf(csv, sizeof(csv), "%s/twice.csv", dir);
+	snprintf(map, sizeof(map), "%s/twice.map", dir);
+	const char *rows = "SN,V,PC,ST\nU1,5.0,abc,S1\nU2,5.0,20,\n";
+	tu_write(csv, rows, strlen(rows));
+	write_map(map, "lit", "processCode = \"10\"\nprocessCode = PC\nstation = \"A\"\nstation = ST\n");
+	wats_converters *reg = NULL;
+	assert_int_equal(wats_converters_new(&reg), 0);
+	out *o = calloc(1, sizeof(*o));
+	assert_int_equal(conv(o, reg, csv, map), 0);
+	assert_false(o->failed);
+	char *second = strchr(o->text, '\n');
+	assert_non_null(second);
+	*second++ = '\0';
+	assert_non_null(strstr(o->text, "\"processCode\":10,"));
+	assert_non_null(strstr(o->text, "\"machineName\":\"S1\""));
+	assert_non_null(strstr(second, "\"processCode\":20,"));
+	assert_non_null(strstr(second, "\"machineName\":\"A\"")); /* an empty cell is skipped */
+	free(o);
+	wats_converters_free(reg);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static int freed;
 static void free_value(void *v)
 {
@@ -320,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_bound_and_eviction_in_use),
 		cmocka_unit_test(test_recent_file_compared),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_header_key_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
