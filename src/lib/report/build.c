@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/report_internal.h"
+#include "util/copy.h"
 #include "util/error.h"
 
 /* The append cache (node.c) must not keep a last child of obj that the builder has since
@@ -138,27 +139,14 @@ static inline wats_node *put(wats_node *n, wats_node *parent, wats_node **prev, 
 	return n;
 }
 
-/* Copy text into the batch's text block; *at moves on past its NUL. Measurement texts are
- * short (a value, a unit, a limit): copied with fixed-size moves the compiler inlines, two
- * overlapping ones per size class, instead of a call to memcpy for a few bytes. */
+/* Copy text and a NUL to p (measurement texts are short: util/copy.h). */
 static inline void at_copy(char *p, const char *s, size_t len)
 {
-	if (len >= 8 && len <= 16) {
-		memcpy(p, s, 8);
-		memcpy(p + len - 8, s + len - 8, 8);
-	} else if (len >= 4 && len < 8) {
-		memcpy(p, s, 4);
-		memcpy(p + len - 4, s + len - 4, 4);
-	} else if (len && len < 4) {
-		p[0] = s[0];
-		p[len / 2] = s[len / 2];
-		p[len - 1] = s[len - 1];
-	} else if (len) {
-		memcpy(p, s, len);
-	}
+	wats__copy_short(p, s, len);
 	p[len] = '\0';
 }
 
+/* Copy text into the batch's text block; *at moves on past its NUL. */
 static inline const char *text_in(char **at, const char *s, size_t len)
 {
 	char *p = *at;

@@ -13,6 +13,7 @@
 
 #include "report/node.h"
 #include "util/buf.h"
+#include "util/copy.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -33,10 +34,7 @@ static void print_cb(void *ctx, const char *s, size_t len)
 			return;
 		}
 	}
-	if (len == 1)
-		b->ptr[b->len] = s[0];
-	else
-		memcpy(b->ptr + b->len, s, len);
+	wats__copy_short(b->ptr + b->len, s, len);
 	b->len += len;
 }
 
