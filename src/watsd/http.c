@@ -264,6 +264,27 @@ static void metrics(req *r)
 		atomic_load(&d->thread_restarts));
 	gauge(f, "watsd_start_time_seconds", "Start time of the service (Unix seconds).",
 	      d->started_ms / 1000);
+	/* The process figures every Prometheus client exports, under their usual names, and the
+	 * shares of the resident memory that are this process's (docs/watsd.md). */
+	watsd_procstat ps;
+	watsd_procstat_read(d, &ps, 0);
+	family(f, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
+	fprintf(f, "process_cpu_seconds_total %.6f\n", ps.cpu_seconds);
+	gauge(f, "process_start_time_seconds", "Start time of the process (Unix seconds).",
+	      d->started_ms / 1000);
+	struct { const char *name, *help; long long v; } g[] = {
+		{ "process_resident_memory_bytes", "Resident memory (RSS), shared library pages included.",
+		  ps.rss_bytes },
+		{ "process_virtual_memory_bytes", "Virtual memory size.", ps.virtual_bytes },
+		{ "watsd_memory_pss_bytes", "Proportional share of the resident memory (shared pages "
+		  "divided among the processes that map them).", ps.pss_bytes },
+		{ "watsd_memory_private_bytes", "Resident memory held by this process alone.", ps.private_bytes },
+		{ "process_open_fds", "Open file descriptors.", ps.open_fds },
+		{ "process_max_fds", "Limit of open file descriptors.", ps.max_fds },
+	};
+	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
+		if (g[i].v >= 0)
+			gauge(f, g[i].name, g[i].help, g[i].v);
 	histogram(f, "watsd_convert_latency_seconds",
 		  "From a file first seen to its reports committed to the queue.",
 		  &s->convert_latency);

@@ -265,6 +265,8 @@ static void test_control_socket(void **state)
 	assert_int_equal(tu_run(st, &out, &err), 0);
 	assert_non_null(strstr(out, "instance station"));
 	assert_non_null(strstr(out, "breaker closed"));
+	assert_non_null(strstr(out, "memory   RSS "));
+	assert_non_null(strstr(out, ", private "));
 	free(out);
 	free(err);
 	char *stj[] = { (char *)tu_cli(), (char *)"status", (char *)"--state-dir", sdir, (char *)"--json", NULL };

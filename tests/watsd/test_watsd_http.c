@@ -339,6 +339,18 @@ static void test_health_status_metrics(void **state)
 	assert_true(prom_check(body, "watsd_upload_latency_seconds_count") == N);
 	assert_true(prom_check(body, "watsd_convert_latency_seconds_count") == N);
 	assert_true(prom_check(body, "watsd_ready") == 1);
+	/* The process figures: plausible and consistent with each other. */
+	double rss = prom_check(body, "process_resident_memory_bytes"),
+	       pss = prom_check(body, "watsd_memory_pss_bytes"),
+	       priv = prom_check(body, "watsd_memory_private_bytes"),
+	       fds = prom_check(body, "process_open_fds"), maxfds = prom_check(body, "process_max_fds");
+	assert_true(rss > 1e6 && rss < 4e9);
+	assert_true(pss > 0 && pss <= rss);
+	assert_true(priv > 0 && priv <= rss);
+	assert_true(prom_check(body, "process_virtual_memory_bytes") >= rss);
+	assert_true(fds >= 3 && fds < maxfds);
+	assert_true(prom_check(body, "process_cpu_seconds_total") > 0);
+	assert_true(prom_check(body, "process_start_time_seconds") == prom_check(body, "watsd_start_time_seconds"));
 	assert_null(strstr(body, tu_devserver_token(f->ds)));
 	free(body);
 
@@ -351,6 +363,12 @@ static void test_health_status_metrics(void **state)
 	assert_int_equal(json_object_get_int(x), N);
 	assert_true(json_object_object_get_ex(j, "ready", &x));
 	assert_true(json_object_get_boolean(x));
+	json_object *mem;
+	assert_true(json_object_object_get_ex(j, "memory", &mem));
+	assert_true(json_object_object_get_ex(mem, "rss_bytes", &x));
+	assert_true(json_object_get_int64(x) > 1000000);
+	assert_true(json_object_object_get_ex(mem, "private_bytes", &x));
+	assert_true(json_object_get_int64(x) > 0);
 	json_object_put(j);
 	assert_null(strstr(body, tu_devserver_token(f->ds)));
 	assert_null(strstr(body, API_KEY));
