@@ -807,10 +807,13 @@ static int header_fields(csvst *st, long line)
 	const mapping *m = st->m;
 	wats_report *r = st->r;
 	int rc = 0;
-	const unsigned char *taken = st->hkind ? (const unsigned char *)(st->hkind + m->nh) : NULL; /* see begin */
+	/* see begin */
+	const unsigned char *taken = st->hkind ? (const unsigned char *)(st->hkind + m->nh) : NULL;
 	for (int i = 0; i < m->nh && !rc; i++) {
+		if (taken && taken[i])
+			continue; /* set when the report was created */
 		const char *k = m->hkeys[i], *v = val(st, &m->hvals[i]);
-		if (!v || !*v || taken[i])
+		if (!v || !*v)
 			continue;
 		switch (st->hkind[i]) {
 		case H_SN: rc = wats_report_set_sn(r, v); break;
