@@ -80,37 +80,6 @@ int wats__report_create(wats_report **out, wats_report_type type, const char *id
 	return wats__report_create_in(out, type, id, start, NULL, NULL);
 }
 
-wats_node *wats__build_step(wats_obj_builder *b, wats_report *r, const char *type, const char *name,
-			    size_t name_len, wats_status st)
-{
-	if (!wats__build_begin(b, r, WATS_NODE_OBJECT) ||
-	    wats__build_static(b, WATS_K_stepType, type) < 0 ||
-	    !wats__build_textn(b, WATS_K_name, WATS_NODE_STRING, name, name_len) ||
-	    wats__build_static(b, WATS_K_group, "M") < 0 ||
-	    wats__build_static(b, WATS_K_status, wats__status_letter(st)) < 0)
-		return NULL;
-	b->obj->flags |= WATS_NF_STATUS_SET; /* as wats_step_set_status leaves it */
-	return b->obj;
-}
-
-wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_texts *t)
-{
-	wats_obj_builder m;
-	wats_node *arr = wats__build_member(step, WATS_K_numericMeas, WATS_NODE_ARRAY);
-	if (!arr || !wats__build_begin(&m, step->r, WATS_NODE_OBJECT) ||
-	    wats__build_static(&m, WATS_K_status, wats__status_letter(t->status)) < 0 ||
-	    (t->name && !wats__build_textn(&m, WATS_K_name, WATS_NODE_STRING, t->name, strlen(t->name))) ||
-	    !wats__build_textn(&m, WATS_K_value, WATS_NODE_NUMBER, t->value, t->value ? strlen(t->value) : 0) ||
-	    (t->unit && !wats__build_textn(&m, WATS_K_unit, WATS_NODE_STRING, t->unit, strlen(t->unit))) ||
-	    wats__build_static(&m, WATS_K_compOp, wats_compop_name(t->op)) < 0 ||
-	    (t->high && !wats__build_textn(&m, WATS_K_highLimit, WATS_NODE_NUMBER, t->high, strlen(t->high))) ||
-	    (t->low && !wats__build_textn(&m, WATS_K_lowLimit, WATS_NODE_NUMBER, t->low, strlen(t->low))))
-		return NULL;
-	wats_node *last = NULL;
-	wats__build_push(arr, &last, m.obj);
-	return m.obj;
-}
-
 /* One node of a batch whose place is known: its next sibling and its child count are given,
  * not found by walking or counting (the batch's nodes are contiguous). */
 static inline void fill(wats_node *n, wats_node *parent, wats_node *next, int key_id,
@@ -155,59 +124,35 @@ static inline const char *text_in(char **at, const char *s, size_t len)
 	return p;
 }
 
-static inline size_t known_len(const char *s, size_t len)
-{
-	return !s ? 0 : len ? len : strlen(s);
-}
-
 wats_node *wats__build_numeric_step(wats_obj_builder *b, wats_report *r, const char *type,
 				    const char *name, size_t name_len, const wats_numeric_texts *t)
 {
-	size_t mname = t->name ? strlen(t->name) : 0, value = known_len(t->value, t->value_len),
-	       unit = known_len(t->unit, t->unit_len), high = known_len(t->high, t->high_len),
-	       low = known_len(t->low, t->low_len);
-	size_t count = 10 + !!t->name + !!t->unit + !!t->high + !!t->low;
-	size_t bytes = name_len + 1 + (t->name ? mname + 1 : 0) + (t->value ? value + 1 : 0) +
-		       (t->unit ? unit + 1 : 0) + (t->high ? high + 1 : 0) + (t->low ? low + 1 : 0);
-	wats_node *n = wats__arena_alloc(&r->arena, count * sizeof(wats_node));
-	char *at = n ? wats__arena_bytes(&r->arena, bytes) : NULL;
+	/* The step's own texts in one block, then the planned builder, which copies the value. */
+	size_t unit = t->unit ? strlen(t->unit) : 0, high = t->high ? strlen(t->high) : 0,
+	       low = t->low ? strlen(t->low) : 0;
+	char *at = wats__arena_bytes(&r->arena, name_len + 1 + (t->unit ? unit + 1 : 0) +
+						   (t->high ? high + 1 : 0) + (t->low ? low + 1 : 0));
 	if (!at) {
 		wats__error_oom();
 		return NULL;
 	}
-	const char *st = wats__status_letter(t->status), *op = wats_compop_name(t->op);
-	size_t st_len = st ? 1 : 0, op_len = op ? strlen(op) : 0; /* status letters are one byte */
-	wats_node *step = n++, *prev = NULL;
-	memset(step, 0, sizeof(*step));
-	step->kind = WATS_NODE_OBJECT;
-	step->flags = WATS_NF_STATUS_SET; /* as wats_step_set_status leaves it */
-	put(n++, step, &prev, WATS_K_stepType, WATS_NODE_STRING, type, strlen(type));
-	put(n++, step, &prev, WATS_K_name, WATS_NODE_STRING, text_in(&at, name, name_len), name_len);
-	put(n++, step, &prev, WATS_K_group, WATS_NODE_STRING, "M", 1);
-	put(n++, step, &prev, WATS_K_status, WATS_NODE_STRING, st, st_len);
-	wats_node *arr = put(n++, step, &prev, WATS_K_numericMeas, WATS_NODE_ARRAY, NULL, 0);
-	wats_node *m = n++, *mprev = NULL;
-	memset(m, 0, sizeof(*m));
-	m->kind = WATS_NODE_OBJECT;
-	put(n++, m, &mprev, WATS_K_status, WATS_NODE_STRING, st, st_len);
-	if (t->name)
-		put(n++, m, &mprev, WATS_K_name, WATS_NODE_STRING, text_in(&at, t->name, mname), mname);
-	if (t->value)
-		put(n++, m, &mprev, WATS_K_value, WATS_NODE_NUMBER, text_in(&at, t->value, value), value);
-	else
-		put(n++, m, &mprev, WATS_K_value, WATS_NODE_NULL, NULL, 0);
-	if (t->unit)
-		put(n++, m, &mprev, WATS_K_unit, WATS_NODE_STRING, text_in(&at, t->unit, unit), unit);
-	put(n++, m, &mprev, WATS_K_compOp, WATS_NODE_STRING, op, op_len);
-	if (t->high)
-		put(n++, m, &mprev, WATS_K_highLimit, WATS_NODE_NUMBER, text_in(&at, t->high, high), high);
-	if (t->low)
-		put(n++, m, &mprev, WATS_K_lowLimit, WATS_NODE_NUMBER, text_in(&at, t->low, low), low);
-	wats_node *none = NULL;
-	wats__build_push(arr, &none, m);
+	const char *op = wats_compop_name(t->op);
+	wats_numeric_planned p = {
+		.type = type, .type_len = strlen(type), .name = text_in(&at, name, name_len),
+		.name_len = name_len, .unit = t->unit ? text_in(&at, t->unit, unit) : NULL,
+		.unit_len = unit, .high = t->high ? text_in(&at, t->high, high) : NULL,
+		.high_len = high, .low = t->low ? text_in(&at, t->low, low) : NULL, .low_len = low,
+		.op = op, .op_len = op ? strlen(op) : 0,
+	};
+	wats_node *step = wats__build_numeric_planned(r, &p, t->value, t->value ? strlen(t->value) : 0,
+						      t->status);
+	if (!step)
+		return NULL;
 	b->r = r;
 	b->obj = step;
-	b->last = arr;
+	b->last = step->u.first;
+	while (b->last->next) /* numericMeas, for members appended after it */
+		b->last = b->last->next;
 	return step;
 }
 
@@ -293,12 +238,13 @@ wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planne
 {
 	size_t extra = !!p->unit + !!p->high + !!p->low;
 	wats_node *n = wats__arena_alloc(&r->arena, (10 + extra) * sizeof(wats_node));
-	char *v = n ? wats__arena_bytes(&r->arena, value_len + 1) : NULL;
-	if (!v) {
+	char *v = n && value ? wats__arena_bytes(&r->arena, value_len + 1) : NULL;
+	if (!n || (value && !v)) {
 		wats__error_oom();
 		return NULL;
 	}
-	at_copy(v, value, value_len);
+	if (v)
+		at_copy(v, value, value_len);
 	const char *st = wats__status_letter(status);
 	size_t st_len = st ? 1 : 0;
 	/* n[0] the step: stepType name group status numericMeas (n[1..5]); n[6] the measurement:
@@ -313,7 +259,7 @@ wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planne
 	fill(n + 5, step, NULL, WATS_K_numericMeas, WATS_NODE_ARRAY, m, 1);
 	fill(m, n + 5, NULL, -1, WATS_NODE_OBJECT, c, 3 + extra);
 	fill(c, m, c + 1, WATS_K_status, WATS_NODE_STRING, st, st_len), c++;
-	fill(c, m, c + 1, WATS_K_value, WATS_NODE_NUMBER, v, value_len), c++;
+	fill(c, m, c + 1, WATS_K_value, v ? WATS_NODE_NUMBER : WATS_NODE_NULL, v, v ? value_len : 0), c++;
 	if (p->unit)
 		fill(c, m, c + 1, WATS_K_unit, WATS_NODE_STRING, p->unit, p->unit_len), c++;
 	fill(c, m, c + 1, WATS_K_compOp, WATS_NODE_STRING, p->op, p->op_len), c++;

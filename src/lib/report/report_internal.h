@@ -54,11 +54,6 @@ int wats__report_create_in(wats_report **out, wats_report_type type, const char 
 int wats__report_put_header(wats_report *r, const wats_header_texts *h);
 /** A report whose document is an empty object (what parsing "{}" gives), blocks from cache. */
 int wats__report_empty(wats_report **out, wats_block_cache *cache);
-/** Begin a step object: stepType (static text), name, group M, status st (marked as set).
- * The caller appends it (wats__node_append) to its parent's steps. NULL on OOM. */
-wats_node *wats__build_step(wats_obj_builder *b, wats_report *r, const char *type, const char *name,
-			    size_t name_len, wats_status st);
-
 /** Set member key_id (replaced in place when present) to a copy of text as kind (STRING or
  * NUMBER, not checked); NULL text makes it null. */
 wats_node *wats__obj_put_text(wats_report *r, wats_node *obj, int key_id, wats_node_kind kind,
@@ -68,19 +63,14 @@ int wats__obj_remove(wats_report *r, wats_node *obj, int key_id);
 
 /** One numeric measurement as texts (JSON number text; NULL = absent, value NULL = null). */
 typedef struct wats_numeric_texts {
-	const char *name, *value, *unit, *low, *high;
+	const char *value, *unit, *low, *high;
 	wats_compop op;
 	wats_status status;
-	/* The lengths of value, unit, low and high when the caller has them (a reader that split
-	 * its line knows where each field ends); 0: measured with strlen. */
-	size_t value_len, unit_len, low_len, high_len;
 } wats_numeric_texts;
-/** numericMeas: [ that measurement ] on the step being built; the measurement, NULL on OOM.
- * Same members and order as wats_step_add_numeric_text. */
-wats_node *wats__build_numeric_meas(wats_obj_builder *step, const wats_numeric_texts *t);
-/** wats__build_step (status t->status) then wats__build_numeric_meas in one go: the same
- * nodes and texts from one node allocation and one text allocation. b is left as those two
- * leave it (last member: numericMeas). The step, NULL on OOM. */
+/** A numeric step (stepType type, name, group M, status t->status marked as set) with its one
+ * measurement: the same members and order as wats_step_add + wats_step_add_numeric_text. The
+ * texts are copied; the nodes come from wats__build_numeric_planned. b is left on the step
+ * (last member: numericMeas), for members appended after. The step, NULL on OOM. */
 wats_node *wats__build_numeric_step(wats_obj_builder *b, wats_report *r, const char *type,
 				    const char *name, size_t name_len, const wats_numeric_texts *t);
 
@@ -91,8 +81,8 @@ typedef struct wats_numeric_planned {
 	const char *type, *name, *unit, *low, *high, *op; /* unit, low, high: NULL when absent */
 	size_t type_len, name_len, unit_len, low_len, high_len, op_len;
 } wats_numeric_planned;
-/** The same document as wats__build_numeric_step for the same texts (measurement without a
- * name, value as JSON number text). The step, not yet appended; NULL on OOM. */
+/** The step wats__build_numeric_step describes, from texts in place; value (JSON number text,
+ * NULL: null) is copied. The step, not yet appended; NULL on OOM. */
 wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planned *p,
 				       const char *value, size_t value_len, wats_status status);
 
