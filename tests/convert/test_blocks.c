@@ -152,17 +152,10 @@ static int keep_report(wats_report *r, void *p)
 
 static char *convert_one(wats_converters *reg, const char *path, const char *mapping, keep *k)
 {
-	char mp[4096];
-	snprintf(mp, sizeof(mp), "mapping=%s", mapping);
-	const char *p[] = { mp, NULL };
-	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
-	o.converter = "csv";
-	o.params = p;
-	o.flags = WATS_CONVERT_DERIVE_IDS;
 	keep mine = { { 0 }, 0 };
 	keep *to = k ? k : &mine;
 	size_t before = to->n;
-	assert_int_equal(wats_convert_file(NULL, reg, path, &o, keep_report, to), 0);
+	assert_int_equal(tu_convert_csv(NULL, reg, path, mapping, 1, keep_report, to), 0);
 	assert_int_equal(to->n, before + 1);
 	char *text = wsjf(to->r[before]);
 	if (!k)
@@ -324,16 +317,10 @@ static void test_free_on_other_thread(void **state)
 	assert_int_equal(pthread_create(&t, NULL, freer, &fds[0]), 0);
 	wats_converters *reg = NULL;
 	assert_int_equal(wats_converters_new(&reg), 0);
-	char mp[4096];
-	snprintf(mp, sizeof(mp), "mapping=%s", map);
-	const char *p[] = { mp, NULL };
-	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
-	o.converter = "csv";
-	o.params = p;
 	size_t count = 0;
 	for (int round = 0; round < 3; round++) {
 		size_t n = 0;
-		assert_int_equal(wats_convert_file(&n, reg, csv, &o, hand_over, &fds[1]), 0);
+		assert_int_equal(tu_convert_csv(&n, reg, csv, map, 0, hand_over, &fds[1]), 0);
 		count += n;
 	}
 	/* The registry goes while the other thread may still be freeing its reports. */

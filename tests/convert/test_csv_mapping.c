@@ -43,17 +43,10 @@ static int collect(wats_report *r, void *p)
 /* Convert csv with mapping map through reg into o (ids derived: the output is reproducible). */
 static int conv(out *o, wats_converters *reg, const char *csv, const char *map)
 {
-	char mp[1100];
-	snprintf(mp, sizeof(mp), "mapping=%s", map);
-	const char *params[] = { mp, NULL };
-	wats_convert_options opt = WATS_CONVERT_OPTIONS_INIT;
-	opt.converter = "csv";
-	opt.params = params;
-	opt.flags = WATS_CONVERT_DERIVE_IDS;
 	o->len = 0;
 	o->text[0] = '\0';
 	o->failed = 0;
-	return wats_convert_file(NULL, reg, csv, &opt, collect, o);
+	return tu_convert_csv(NULL, reg, csv, map, 1, collect, o);
 }
 
 static wats__file_cache *cache_of(wats_converters *reg)

@@ -164,3 +164,17 @@ int tu_run(char *const argv[], char **out, char **err)
 		free(eb);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+int tu_convert_csv(size_t *count, wats_converters *reg, const char *path, const char *map,
+		   int derive_ids, wats_report_cb cb, void *payload)
+{
+	char mp[4200];
+	snprintf(mp, sizeof(mp), "mapping=%s", map);
+	const char *params[] = { mp, NULL };
+	wats_convert_options o = WATS_CONVERT_OPTIONS_INIT;
+	o.converter = "csv";
+	o.params = params;
+	if (derive_ids)
+		o.flags = WATS_CONVERT_DERIVE_IDS;
+	return wats_convert_file(count, reg, path, &o, cb, payload);
+}

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "wats/convert.h"
+
 /** $WATS_FIXTURES/rel (the shared real files). Returns a static buffer. */
 const char *tu_fixture(const char *rel);
 /** $WATS_TEST_DATA/rel (the project's hand-written samples). Returns a static buffer. */
@@ -28,5 +30,10 @@ void tu_rmtree(const char *path);
 int tu_run(char *const argv[], char **out, char **err);
 /** Path of the built `wats` CLI ($WATS_CLI). */
 const char *tu_cli(void);
+/** Convert the file at path with the csv converter and the mapping file map through reg (with
+ * WATS_CONVERT_DERIVE_IDS when derive_ids, so outputs are reproducible), each report to cb:
+ * wats_convert_file's result; *count (may be NULL) the reports delivered. */
+int tu_convert_csv(size_t *count, wats_converters *reg, const char *path, const char *map,
+		   int derive_ids, wats_report_cb cb, void *payload);
 
 #endif
