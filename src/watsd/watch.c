@@ -462,21 +462,14 @@ static int resync(watsd *d, wstate *ws)
 	int *wd = calloc(n, sizeof(int)), *warned = calloc(n, sizeof(int));
 	size_t *held = calloc(n, sizeof(size_t));
 	unsigned char *over = calloc(n, 1);
-	if (!wd || !warned || !held || !over) {
-		free(wd);
-		free(warned);
-		free(held);
-		free(over);
-		watsd_cfg_release(d, nc);
-		return -1;
-	}
 	watsd_config *oc = ws->cfg;
 	int *map = calloc(oc->nwatches ? oc->nwatches : 1, sizeof(int));
-	if (!map) {
+	if (!wd || !warned || !held || !over || !map) {
 		free(wd);
 		free(warned);
 		free(held);
 		free(over);
+		free(map);
 		watsd_cfg_release(d, nc);
 		return -1;
 	}

@@ -36,13 +36,13 @@ void wats__build_on(wats_obj_builder *b, wats_report *r, wats_node *obj)
 	b->last = last;
 }
 
-wats_node *wats__build_textn(wats_obj_builder *b, int key_id, wats_node_kind kind, const char *text,
-			     size_t len)
+/* A copy of text (len bytes) as the value of node n, just made with its kind (n NULL: OOM
+ * already recorded; text NULL: n is a null). n, or NULL on OOM. */
+static wats_node *set_text(wats_report *r, wats_node *n, const char *text, size_t len)
 {
-	wats_node *n = wats__build_member(b, key_id, text ? kind : WATS_NODE_NULL);
 	if (!n || !text)
 		return n;
-	char *s = wats__arena_strndup(&b->r->arena, text, len);
+	char *s = wats__arena_strndup(&r->arena, text, len);
 	if (!s) {
 		wats__error_oom();
 		return NULL;
@@ -50,6 +50,12 @@ wats_node *wats__build_textn(wats_obj_builder *b, int key_id, wats_node_kind kin
 	n->u.str = s;
 	n->len = (uint32_t)len;
 	return n;
+}
+
+wats_node *wats__build_textn(wats_obj_builder *b, int key_id, wats_node_kind kind, const char *text,
+			     size_t len)
+{
+	return set_text(b->r, wats__build_member(b, key_id, text ? kind : WATS_NODE_NULL), text, len);
 }
 
 void wats__build_push(wats_node *arr, wats_node **last, wats_node *child)
@@ -274,17 +280,7 @@ wats_node *wats__build_numeric_planned(wats_report *r, const wats_numeric_planne
 wats_node *wats__obj_put_text(wats_report *r, wats_node *obj, int key_id, wats_node_kind kind,
 			      const char *text, size_t len)
 {
-	wats_node *n = wats__obj_put(r, obj, key_id, text ? kind : WATS_NODE_NULL);
-	if (!n || !text)
-		return n;
-	char *s = wats__arena_strndup(&r->arena, text, len);
-	if (!s) {
-		wats__error_oom();
-		return NULL;
-	}
-	n->u.str = s;
-	n->len = (uint32_t)len;
-	return n;
+	return set_text(r, wats__obj_put(r, obj, key_id, text ? kind : WATS_NODE_NULL), text, len);
 }
 
 int wats__obj_remove(wats_report *r, wats_node *obj, int key_id)
