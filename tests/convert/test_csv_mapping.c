@@ -188,6 +188,77 @@ static void test_header_key_twice(void **state)
 	free(dir);
 }
 
+/* The planned path (name, operator, limits and unit constant in the mapping) builds what the
+ * general path builds (the same given as columns, which it cannot plan): every numeric operator,
+ * limits of each kind, values that are plain, exponents, not numbers or empty, status cells
+ * good, bad or empty, short rows. Random rows, fixed seed. */
+static void test_planned_equals_general(void **state)
+{
+	(void)state;
+	static const char *const ops[] = { "LOG", "EQ", "NE", "GT", "GE", "LT", "LE", "GTLT", "GTLE",
+					   "GELT", "GELE", "LTGT", "LTGE", "LEGT", "LEGE", "EQT", "" };
+	static const char *const lows[] = { "1.5", "0", "-2", "1e-3", "7" };
+	static const char *const highs[] = { "9", "2.25", "100", "" };
+	static const char *const vals[] = { "2.5", "0", "-0", "1e2", "abc", "", " 3 ", "0.1234567890123456",
+					    "5", "9", "1.5", "-7.125", "00.5" };
+	static const char *const sts[] = { "", "", "Passed", "F", "bogus", "Skipped" };
+	enum { NOPS = sizeof(ops) / sizeof(ops[0]) };
+	char *dir = tu_tmpdir(), csv[1024], lit[1024], col[1024];
+	snprintf(csv, sizeof(csv), "%s/p.csv", dir);
+	snprintf(lit, sizeof(lit), "%s/lit.map", dir);
+	snprintf(col, sizeof(col), "%s/col.map", dir);
+	unsigned long x = 0x2545F4914F6CDD1Dul;
+	wats_converters *reg = NULL;
+	assert_int_equal(wats_converters_new(&reg), 0);
+	out *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	for (int round = 0; round < 30; round++) {
+		/* the mappings: step i by literals in one, by constant columns in the other */
+		char ml[8192] = "layout = wide\nsn = SN\nragged = pad\nstart = \"2024-03-05T10:15:30.250+01:00\"\n",
+		     mc[8192];
+		snprintf(mc, sizeof(mc), "%s", ml);
+		/* the constant columns first: a short row loses values and status, not constants */
+		char head[4096] = "SN", consts[4096] = "";
+		size_t hl = strlen(head), cl = 0, ll = strlen(ml), mcl = strlen(mc);
+		for (int i = 0; i < NOPS; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			const char *lo = lows[x % 5], *hi = highs[(x >> 8) % 4];
+			const char *status = (x >> 16) % 3 == 0 ? " status=St" : "";
+			ll += (size_t)snprintf(ml + ll, sizeof(ml) - ll,
+					       "step.S%d = numeric value=V%d low=\"%s\" high=\"%s\" unit=\"mV\" "
+					       "compop=\"%s\" name=\"N%d\"%s\n", i, i % 3, lo, hi, ops[i], i, status);
+			mcl += (size_t)snprintf(mc + mcl, sizeof(mc) - mcl,
+						"step.S%d = numeric value=V%d low=L%d high=H%d unit=U compop=O%d "
+						"name=N%d%s\n", i, i % 3, i, i, i, i, status);
+			hl += (size_t)snprintf(head + hl, sizeof(head) - hl, ",L%d,H%d,O%d,N%d", i, i, i, i);
+			cl += (size_t)snprintf(consts + cl, sizeof(consts) - cl, ",%s,%s,%s,N%d", lo, hi, ops[i], i);
+		}
+		tu_write(lit, ml, ll);
+		tu_write(col, mc, mcl);
+		char rows[16384];
+		size_t rl = (size_t)snprintf(rows, sizeof(rows), "%s,U,V0,V1,V2,St\n", head);
+		for (int r = 0; r < 4; r++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			rl += (size_t)snprintf(rows + rl, sizeof(rows) - rl, "R%d_%d%s,mV,%s,%s", round, r,
+					       consts, vals[x % 13], vals[(x >> 8) % 13]);
+			if (r < 3 || round % 5) /* else a short row: no V2, no status */
+				rl += (size_t)snprintf(rows + rl, sizeof(rows) - rl, ",%s,%s",
+						       vals[(x >> 16) % 13], sts[(x >> 24) % 6]);
+			rows[rl++] = '\n';
+		}
+		tu_write(csv, rows, rl);
+		int ra = conv(a, reg, csv, lit), rb = conv(b, reg, csv, col);
+		assert_int_equal(ra, rb);
+		assert_false(a->failed || b->failed);
+		if (strcmp(a->text, b->text))
+			fail_msg("round %d: planned and general paths differ\n%s\n---\n%s", round, a->text, b->text);
+	}
+	free(a);
+	free(b);
+	wats_converters_free(reg);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static int freed;
 static void free_value(void *v)
 {
@@ -343,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_recent_file_compared),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_header_key_twice),
+		cmocka_unit_test(test_planned_equals_general),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
