@@ -3,6 +3,7 @@
  * (issue 8's idle target): built three times (bench/CMakeLists.txt) as
  *   rss_floor_plain   nothing but libc
  *   rss_floor_curl    Debian's libcurl linked; with the argument "init" also curl_global_init
+ *   rss_floor_curl_gnutls  the same with Debian's libcurl-gnutls (built when it is installed)
  *   rss_floor_store   libmicrohttpd, SQLite, json-c, yajl and expat linked; "init" opens a database
  * Each prints one table row from /proc/self/status: VmRSS, then its anonymous and file-backed
  * parts (RssAnon, RssFile).
@@ -45,7 +46,11 @@ int main(int argc, char **argv)
 #if defined(RSS_FLOOR_CURL)
 	if (init)
 		curl_global_init(CURL_GLOBAL_DEFAULT);
+#ifdef RSS_FLOOR_GNUTLS
+	show(init ? "Debian libcurl-gnutls linked, curl_global_init" : "Debian libcurl-gnutls linked");
+#else
 	show(init ? "Debian libcurl linked, curl_global_init" : "Debian libcurl linked");
+#endif
 #elif defined(RSS_FLOOR_STORE)
 	/* Referenced so that the linker keeps every library (it drops unused ones). */
 	if (argc > 2) {

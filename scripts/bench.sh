@@ -50,7 +50,8 @@ fi
 if [ -x "$build/bench/rss_floor_curl" ]; then
 	echo "| process | RSS | anonymous | file-backed |"
 	echo "|---|---|---|---|"
-	for b in plain curl store; do
+	for b in plain curl curl_gnutls store; do
+		[ -x "$build/bench/rss_floor_$b" ] || continue
 		"$build/bench/rss_floor_$b"
 		[ "$b" = plain ] || "$build/bench/rss_floor_$b" init
 	done
