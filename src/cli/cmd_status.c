@@ -284,9 +284,9 @@ int wats_cmd_status(int argc, char **argv)
 		       geti(c, "send_failures"));
 	json_object *m = NULL;
 	if (json_object_object_get_ex(r, "memory", &m) && geti(m, "rss_bytes") > 0)
-		printf("memory   RSS %.1f MB (shared library pages included), PSS %.1f MB, private %.1f MB\n",
+		printf("memory   RSS %.1f MB (shared library pages included), PSS %.1f MB, anonymous %.1f MB\n",
 		       (double)geti(m, "rss_bytes") / 1048576.0, (double)geti(m, "pss_bytes") / 1048576.0,
-		       (double)geti(m, "private_bytes") / 1048576.0);
+		       (double)geti(m, "anonymous_bytes") / 1048576.0);
 	for (size_t i = 0; w && i < json_object_array_length(w); i++) {
 		json_object *o = json_object_array_get_idx(w, i);
 		printf("watch    %s (priority %lld)%s%s\n", gets_(o, "path"), geti(o, "priority"),

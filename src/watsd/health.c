@@ -224,7 +224,7 @@ json_object *watsd_status_json(watsd *d)
 	json_object *mem = json_object_new_object();
 	json_object_object_add(mem, "rss_bytes", json_object_new_int64(ps.rss_bytes));
 	json_object_object_add(mem, "pss_bytes", json_object_new_int64(ps.pss_bytes));
-	json_object_object_add(mem, "private_bytes", json_object_new_int64(ps.private_bytes));
+	json_object_object_add(mem, "anonymous_bytes", json_object_new_int64(ps.anon_bytes));
 	json_object_object_add(r, "memory", mem);
 	json_object *w = json_object_new_array();
 	for (size_t i = 0; i < cfg->nwatches; i++) {

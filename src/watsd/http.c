@@ -265,7 +265,7 @@ static void metrics(req *r)
 	gauge(f, "watsd_start_time_seconds", "Start time of the service (Unix seconds).",
 	      d->started_ms / 1000);
 	/* The process figures every Prometheus client exports, under their usual names, and the
-	 * shares of the resident memory that are this process's (docs/watsd.md). */
+	 * parts of the resident memory that are this process's share and its own (docs/watsd.md). */
 	watsd_procstat ps;
 	watsd_procstat_read(d, &ps, 0);
 	family(f, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
@@ -278,7 +278,8 @@ static void metrics(req *r)
 		{ "process_virtual_memory_bytes", "Virtual memory size.", ps.virtual_bytes },
 		{ "watsd_memory_pss_bytes", "Proportional share of the resident memory (shared pages "
 		  "divided among the processes that map them).", ps.pss_bytes },
-		{ "watsd_memory_private_bytes", "Resident memory held by this process alone.", ps.private_bytes },
+		{ "watsd_memory_anonymous_bytes", "Resident memory not backed by a file: heap, stacks, "
+		  "the libraries' written data.", ps.anon_bytes },
 		{ "process_open_fds", "Open file descriptors.", ps.open_fds },
 		{ "process_max_fds", "Limit of open file descriptors.", ps.max_fds },
 	};

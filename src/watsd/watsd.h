@@ -161,8 +161,8 @@ typedef struct watsd_health_state {
 	int64_t enqueue_error_ms;  /* last failed enqueue (disk full...), 0 = the last succeeded */
 	char enqueue_error[256];
 	int64_t paused_since_ms;   /* operator pause (control socket / HTTP), 0 = not paused */
-	int64_t shares_ms;         /* monotonic ms of the memory shares below (procstat.c) */
-	long long pss_bytes, private_bytes;
+	int64_t pss_ms;            /* monotonic ms of pss_bytes (procstat.c) */
+	long long pss_bytes;
 } watsd_health_state;
 
 struct watsd {
@@ -223,11 +223,11 @@ struct json_object *watsd_status_json(watsd *d);
 /* The process's own figures (procstat.c); -1 where the system does not say. */
 typedef struct watsd_procstat {
 	double cpu_seconds;                                         /* user + system */
-	long long rss_bytes, virtual_bytes, pss_bytes, private_bytes;
+	long long rss_bytes, virtual_bytes, pss_bytes, anon_bytes;
 	long long open_fds, max_fds;
 } watsd_procstat;
-/* The PSS and private shares walk every mapping (~0.1-0.2 ms): with max_age_ms > 0 they are
- * reused from d's last reading when younger (the dashboard asks once a second), 0 reads them. */
+/* PSS walks every mapping (~0.1-0.2 ms): with max_age_ms > 0 it is reused from d's last
+ * reading when younger (the dashboard asks once a second), 0 reads it. */
 void watsd_procstat_read(watsd *d, watsd_procstat *p, int64_t max_age_ms);
 
 /* reload.c: read the config file again (SIGHUP, control "reload", the web configurator

@@ -266,7 +266,7 @@ static void test_control_socket(void **state)
 	assert_non_null(strstr(out, "instance station"));
 	assert_non_null(strstr(out, "breaker closed"));
 	assert_non_null(strstr(out, "memory   RSS "));
-	assert_non_null(strstr(out, ", private "));
+	assert_non_null(strstr(out, ", anonymous "));
 	free(out);
 	free(err);
 	char *stj[] = { (char *)tu_cli(), (char *)"status", (char *)"--state-dir", sdir, (char *)"--json", NULL };
